@@ -1,0 +1,277 @@
+//! Who may do what: roles, the capabilities each role holds, and the API-key scopes that grant them.
+//!
+//! This file is the single place access is decided. Handlers ask a [`crate::auth::Principal`] to
+//! `require(Capability::…)`; nothing else compares roles. The matrix test in `tests/it/roles.rs`
+//! checks each role against each action over HTTP.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Agent,
+    Manager,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::Manager,
+        Role::Agent,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Agent => "agent",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Owner => "Everything, including managing owners.",
+            Role::Admin => {
+                "Everything except managing owners: team, API keys, audit log, settings."
+            }
+            Role::Manager => {
+                "Runs the day-to-day: sees the team and API keys, invites agents and viewers."
+            }
+            Role::Agent => "Works conversations and contacts; sees the team.",
+            Role::Viewer => "Read-only access.",
+        }
+    }
+
+    pub fn capabilities(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Role::Owner => &[
+                ReadWorkspace,
+                ReadMembers,
+                InviteMembers,
+                ManageMembers,
+                ManageOwners,
+                ReadApiKeys,
+                ManageApiKeys,
+                ReadAuditLog,
+                ManageWorkspace,
+            ],
+            Role::Admin => &[
+                ReadWorkspace,
+                ReadMembers,
+                InviteMembers,
+                ManageMembers,
+                ReadApiKeys,
+                ManageApiKeys,
+                ReadAuditLog,
+                ManageWorkspace,
+            ],
+            Role::Manager => &[ReadWorkspace, ReadMembers, InviteMembers, ReadApiKeys],
+            Role::Agent | Role::Viewer => &[ReadWorkspace, ReadMembers],
+        }
+    }
+
+    pub fn can(self, capability: Capability) -> bool {
+        self.capabilities().contains(&capability)
+    }
+
+    /// Which roles a person holding `self` may hand out in an invite or a role change.
+    pub fn may_grant(self, role: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Admin => role != Role::Owner,
+            Role::Manager => matches!(role, Role::Agent | Role::Viewer),
+            Role::Agent | Role::Viewer => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capability {
+    ReadWorkspace,
+    ReadMembers,
+    InviteMembers,
+    ManageMembers,
+    ManageOwners,
+    ReadApiKeys,
+    ManageApiKeys,
+    ReadAuditLog,
+    ManageWorkspace,
+}
+
+impl Capability {
+    /// The message a refused person sees.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Capability::ReadWorkspace | Capability::ReadMembers => "You cannot see this workspace.",
+            Capability::InviteMembers => "Your role cannot invite people.",
+            Capability::ManageMembers => "Your role cannot change the team.",
+            Capability::ManageOwners => {
+                "Only an owner can change an owner or make someone an owner."
+            }
+            Capability::ReadApiKeys => "Your role cannot see API keys.",
+            Capability::ManageApiKeys => "Your role cannot create, rotate or revoke API keys.",
+            Capability::ReadAuditLog => "Your role cannot see the audit log.",
+            Capability::ManageWorkspace => "Your role cannot change workspace settings.",
+        }
+    }
+}
+
+/// API-key scopes. A key holds scopes, each granting capabilities; a person may only give a key
+/// scopes whose capabilities their own role holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    WorkspaceRead,
+    MembersWrite,
+    ApiKeysRead,
+    ApiKeysWrite,
+    AuditRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::WorkspaceRead,
+        Scope::MembersWrite,
+        Scope::ApiKeysRead,
+        Scope::ApiKeysWrite,
+        Scope::AuditRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::WorkspaceRead => "workspace:read",
+            Scope::MembersWrite => "members:write",
+            Scope::ApiKeysRead => "api_keys:read",
+            Scope::ApiKeysWrite => "api_keys:write",
+            Scope::AuditRead => "audit:read",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::WorkspaceRead => "Read the workspace and its members.",
+            Scope::MembersWrite => "Invite people, change roles and remove members.",
+            Scope::ApiKeysRead => "List API keys.",
+            Scope::ApiKeysWrite => "Create, rotate and revoke API keys.",
+            Scope::AuditRead => "Read the audit log.",
+        }
+    }
+
+    pub fn capabilities(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Scope::WorkspaceRead => &[ReadWorkspace, ReadMembers],
+            Scope::MembersWrite => &[InviteMembers, ManageMembers],
+            Scope::ApiKeysRead => &[ReadApiKeys],
+            Scope::ApiKeysWrite => &[ReadApiKeys, ManageApiKeys],
+            Scope::AuditRead => &[ReadAuditLog],
+        }
+    }
+}
+
+/// A set of scopes, stored as space-separated text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(Vec<Scope>);
+
+impl Scopes {
+    pub fn parse_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Scopes, String> {
+        let mut scopes = Vec::new();
+        for item in items {
+            let scope = Scope::parse(item.trim()).ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "Unknown scope `{item}`; known scopes: {}.",
+                    known.join(", ")
+                )
+            })?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err("Give the key at least one scope.".into());
+        }
+        Ok(Scopes(scopes))
+    }
+
+    /// Reads the stored form; unknown words (from a newer version) are ignored.
+    pub fn from_stored(text: &str) -> Scopes {
+        Scopes(text.split_whitespace().filter_map(Scope::parse).collect())
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.names().join(" ")
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|s| s.as_str()).collect()
+    }
+
+    pub fn grants(&self, capability: Capability) -> bool {
+        self.0
+            .iter()
+            .any(|s| s.capabilities().contains(&capability))
+    }
+
+    /// The first scope that grants something `role` does not hold.
+    pub fn beyond(&self, role: Role) -> Option<Scope> {
+        self.0
+            .iter()
+            .copied()
+            .find(|s| s.capabilities().iter().any(|c| !role.can(*c)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_nested() {
+        for pair in Role::ALL.windows(2) {
+            let (higher, lower) = (pair[0], pair[1]);
+            for capability in lower.capabilities() {
+                assert!(
+                    higher.can(*capability),
+                    "{higher} should hold everything {lower} holds"
+                );
+            }
+        }
+        assert!(!Role::Admin.may_grant(Role::Owner));
+        assert!(Role::Manager.may_grant(Role::Agent) && !Role::Manager.may_grant(Role::Admin));
+    }
+
+    #[test]
+    fn scopes_round_trip_and_respect_roles() {
+        let scopes = Scopes::parse_list(["workspace:read", "api_keys:write"]).unwrap_or_default();
+        assert_eq!(Scopes::from_stored(&scopes.to_stored()), scopes);
+        assert!(scopes.grants(Capability::ReadApiKeys));
+        assert!(!scopes.grants(Capability::ReadAuditLog));
+        assert_eq!(scopes.beyond(Role::Manager), Some(Scope::ApiKeysWrite));
+        assert_eq!(scopes.beyond(Role::Admin), None);
+        assert!(Scopes::parse_list(["nope"]).is_err());
+        assert!(Scopes::parse_list([]).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! Playgram's application: the domains (one folder each), their HTTP API and dashboard pages, and
+//! [`Application`], which wires configuration, database and router into a running server.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod http;
+pub mod maintenance;
+pub mod openapi;
+pub mod ops;
+pub mod pages;
+pub mod router;
+pub mod state;
+pub mod workspaces;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use playgram_core::{Config, Db};
+use tokio::net::TcpListener;
+
+pub use state::AppState;
+
+/// Which parts of Playgram this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServeRole {
+    /// API, dashboard and background work.
+    All,
+    /// API and dashboard only.
+    Web,
+    /// Background work only (with the operational endpoints for probes).
+    Worker,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    role: ServeRole,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config, role: ServeRole) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.db_max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to {}",
+                    playgram_core::config::redact_url(&config.database_url)
+                )
+            })?;
+        db.migrate().await.context("applying database migrations")?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let state = AppState::new(config, db)?;
+        Ok(Self {
+            listener,
+            state,
+            role,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.bind)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections and gives in-flight
+    /// requests `shutdown_grace_seconds` to finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            role,
+        } = self;
+        let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        if role != ServeRole::Web {
+            tokio::spawn(maintenance::run(state.clone(), stop_rx.clone()));
+        }
+        let router = match role {
+            ServeRole::Worker => router::worker(state.clone()),
+            ServeRole::All | ServeRole::Web => router::web(state.clone()),
+        };
+        let mut stopped = stop_rx.clone();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        shutdown.await;
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections, finishing requests in flight"
+        );
+        let _ = stop_tx.send(true);
+        match tokio::time::timeout(grace, server).await {
+            Ok(result) => result.context("server task")?.context("server")?,
+            Err(_) => tracing::warn!("grace period over; dropping the connections still open"),
+        }
+        state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

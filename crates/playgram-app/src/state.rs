@@ -1,0 +1,42 @@
+//! `AppState`: everything a handler may need, one cheap `Clone` of shared handles.
+
+use std::sync::Arc;
+
+use playgram_core::mail::Mailer;
+use playgram_core::seal::Sealer;
+use playgram_core::{Config, Db};
+
+use crate::api_keys::auth::KeyCache;
+use crate::http::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub mailer: Mailer,
+    pub sealer: Sealer,
+    pub metrics: Arc<Metrics>,
+    pub keys: KeyCache,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
+        let sealer = Sealer::new(&config.secret_key);
+        let keys = KeyCache::new(config.api_key_cache_seconds);
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            mailer,
+            sealer,
+            metrics: Arc::new(Metrics::default()),
+            keys,
+        })
+    }
+
+    /// An absolute link to a page of this server, for emails and the CLI.
+    pub fn link(&self, path: &str) -> String {
+        let base = self.config.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}

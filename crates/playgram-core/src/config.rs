@@ -1,0 +1,623 @@
+//! Playgram's one typed configuration.
+//!
+//! Layers, later wins: built-in defaults → an optional TOML file (`playgram.toml` in the working
+//! directory, or the file named by `--config` / `PLAYGRAM_CONFIG`) → environment variables
+//! (`PLAYGRAM_*`, and `DATABASE_URL`). Every key is described once in [`KEYS`]; that table drives
+//! loading, the error messages, `playgram config check` and the README's reference.
+//!
+//! An invalid value stops start-up with a message naming the key, where it came from and the
+//! expected form. Secrets are redacted in `Debug` and in `config check`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// One configuration key: its TOML name, its environment variable, what it expects and its default.
+pub struct Key {
+    pub name: &'static str,
+    pub env: &'static str,
+    pub expects: &'static str,
+    pub default: &'static str,
+    pub secret: bool,
+}
+
+const fn key(
+    name: &'static str,
+    env: &'static str,
+    expects: &'static str,
+    default: &'static str,
+) -> Key {
+    Key {
+        name,
+        env,
+        expects,
+        default,
+        secret: false,
+    }
+}
+
+/// Every key Playgram reads. An empty default means "unset" (derived or optional).
+pub const KEYS: &[Key] = &[
+    key(
+        "bind",
+        "PLAYGRAM_BIND",
+        "a socket address such as 127.0.0.1:8080",
+        "127.0.0.1:8080",
+    ),
+    key(
+        "data_dir",
+        "PLAYGRAM_DATA_DIR",
+        "a directory path",
+        "./data",
+    ),
+    Key {
+        secret: true,
+        ..key(
+            "database_url",
+            "DATABASE_URL",
+            "sqlite://PATH or postgres://USER@HOST/DB (default: sqlite in data_dir)",
+            "",
+        )
+    },
+    Key {
+        secret: true,
+        ..key(
+            "secret_key",
+            "PLAYGRAM_SECRET_KEY",
+            "32 random bytes as 64 hex characters or base64 (default: data_dir/secret.key, created on first start)",
+            "",
+        )
+    },
+    key(
+        "public_url",
+        "PLAYGRAM_PUBLIC_URL",
+        "the URL people use to reach Playgram, such as https://social.example.com (default: http://BIND)",
+        "",
+    ),
+    key(
+        "signup_open",
+        "PLAYGRAM_SIGNUP_OPEN",
+        "true or false: whether anyone may sign up after the first user",
+        "false",
+    ),
+    key(
+        "log_level",
+        "PLAYGRAM_LOG",
+        "a tracing filter such as info or playgram=debug,info",
+        "info",
+    ),
+    key("log_format", "PLAYGRAM_LOG_FORMAT", "text or json", "text"),
+    key(
+        "session_idle_minutes",
+        "PLAYGRAM_SESSION_IDLE_MINUTES",
+        "a whole number of minutes > 0",
+        "10080",
+    ),
+    key(
+        "session_absolute_hours",
+        "PLAYGRAM_SESSION_ABSOLUTE_HOURS",
+        "a whole number of hours > 0",
+        "720",
+    ),
+    key(
+        "login_max_failures_per_account",
+        "PLAYGRAM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "a whole number > 0",
+        "5",
+    ),
+    key(
+        "login_max_failures_per_ip",
+        "PLAYGRAM_LOGIN_MAX_FAILURES_PER_IP",
+        "a whole number > 0",
+        "30",
+    ),
+    key(
+        "login_throttle_minutes",
+        "PLAYGRAM_LOGIN_THROTTLE_MINUTES",
+        "a whole number of minutes > 0",
+        "15",
+    ),
+    key(
+        "max_body_bytes",
+        "PLAYGRAM_MAX_BODY_BYTES",
+        "a whole number of bytes > 0",
+        "1048576",
+    ),
+    key(
+        "db_max_connections",
+        "PLAYGRAM_DB_MAX_CONNECTIONS",
+        "a whole number > 0",
+        "16",
+    ),
+    Key {
+        secret: true,
+        ..key(
+            "smtp_url",
+            "PLAYGRAM_SMTP_URL",
+            "smtp://USER:PASS@HOST:587?tls=required, smtps://… or smtp://HOST:25 (unset: emails go to the log)",
+            "",
+        )
+    },
+    key(
+        "mail_from",
+        "PLAYGRAM_MAIL_FROM",
+        "a mailbox such as Playgram <noreply@example.com>",
+        "Playgram <playgram@localhost>",
+    ),
+    key(
+        "trust_forwarded_for",
+        "PLAYGRAM_TRUST_FORWARDED_FOR",
+        "true or false: take the client IP from the last X-Forwarded-For hop (only behind your own proxy)",
+        "false",
+    ),
+    key(
+        "api_key_cache_seconds",
+        "PLAYGRAM_API_KEY_CACHE_SECONDS",
+        "a whole number of seconds (0 disables the cache)",
+        "5",
+    ),
+    key(
+        "shutdown_grace_seconds",
+        "PLAYGRAM_SHUTDOWN_GRACE_SECONDS",
+        "a whole number of seconds",
+        "20",
+    ),
+    key(
+        "api_key_rotation_overlap_hours",
+        "PLAYGRAM_API_KEY_ROTATION_OVERLAP_HOURS",
+        "a whole number of hours: how long a rotated key's old secret keeps working",
+        "24",
+    ),
+];
+
+/// The 32-byte server secret. Never printed.
+#[derive(Clone)]
+pub struct SecretKey(pub [u8; 32]);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub secret_key: SecretKey,
+    pub public_url: url::Url,
+    pub signup_open: bool,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_throttle_minutes: i64,
+    pub max_body_bytes: usize,
+    pub db_max_connections: u32,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub trust_forwarded_for: bool,
+    pub api_key_cache_seconds: u64,
+    pub shutdown_grace_seconds: u64,
+    pub api_key_rotation_overlap_hours: i64,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url.as_str())
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a raw value came from, for error messages and `config check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(&'static str),
+    Derived,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Env(var) => write!(f, "environment {var}"),
+            Source::Derived => f.write_str("derived"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: `{key}` (from {origin}) must be {expects}; got {value:?}")]
+    Invalid {
+        key: &'static str,
+        origin: Source,
+        expects: &'static str,
+        value: String,
+    },
+    #[error("invalid configuration file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("could not prepare {path}: {message}")]
+    Io { path: PathBuf, message: String },
+}
+
+/// The raw, layered values before parsing: key name → (text, source).
+pub struct Layers {
+    values: BTreeMap<&'static str, (String, Source)>,
+}
+
+impl Layers {
+    /// Reads defaults, then the file (if any), then the environment given as a lookup function
+    /// (tests pass their own map instead of touching the process environment).
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut values = BTreeMap::new();
+        for k in KEYS {
+            if !k.default.is_empty() {
+                values.insert(k.name, (k.default.to_owned(), Source::Default));
+            }
+        }
+        let explicit = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("PLAYGRAM_CONFIG").map(PathBuf::from));
+        let path = explicit
+            .clone()
+            .or_else(|| Some(PathBuf::from("playgram.toml")).filter(|p| p.exists()));
+        if let Some(path) = path {
+            for (name, text) in read_toml(&path, explicit.is_some())? {
+                values.insert(name, (text, Source::File(path.clone())));
+            }
+        }
+        for k in KEYS {
+            let from_env = env(k.env).map(|v| (v, Source::Env(k.env)));
+            // `DATABASE_URL` is the convention; `PLAYGRAM_DATABASE_URL` is accepted too.
+            let from_env = from_env.or_else(|| {
+                (k.name == "database_url")
+                    .then(|| {
+                        env("PLAYGRAM_DATABASE_URL")
+                            .map(|v| (v, Source::Env("PLAYGRAM_DATABASE_URL")))
+                    })
+                    .flatten()
+            });
+            if let Some(value) = from_env.filter(|(v, _)| !v.is_empty()) {
+                values.insert(k.name, value);
+            }
+        }
+        Ok(Self { values })
+    }
+
+    fn get(&self, name: &str) -> Option<&(String, Source)> {
+        self.values.get(name)
+    }
+
+    /// Parses the layered values into a [`Config`], creating the data dir and secret key file if needed.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let bind: SocketAddr = self.parse("bind", |v| v.parse().ok())?;
+        let data_dir: PathBuf = self.parse("data_dir", |v| Some(PathBuf::from(v)))?;
+        let database_url = match self.get("database_url") {
+            Some(_) => self.parse("database_url", |v| {
+                (v.starts_with("sqlite:")
+                    || v.starts_with("postgres://")
+                    || v.starts_with("postgresql://"))
+                .then(|| v.to_owned())
+            })?,
+            None => format!("sqlite://{}", data_dir.join("playgram.db").display()),
+        };
+        let uses_data_dir = database_url.starts_with("sqlite:") || self.get("secret_key").is_none();
+        if uses_data_dir {
+            std::fs::create_dir_all(&data_dir).map_err(|e| ConfigError::Io {
+                path: data_dir.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        let secret_key = match self.get("secret_key") {
+            Some(_) => self.parse("secret_key", parse_secret_key)?,
+            None => load_or_create_secret_key(&data_dir.join("secret.key"))?,
+        };
+        let public_url = match self.get("public_url") {
+            Some(_) => self.parse("public_url", |v| {
+                url::Url::parse(v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+            })?,
+            None => url::Url::parse(&format!("http://{bind}")).map_err(|_| self.invalid("bind"))?,
+        };
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            secret_key,
+            public_url,
+            signup_open: self.parse("signup_open", parse_bool)?,
+            log_level: self.parse("log_level", |v| Some(v.to_owned()))?,
+            log_format: self.parse("log_format", |v| match v {
+                "text" => Some(LogFormat::Text),
+                "json" => Some(LogFormat::Json),
+                _ => None,
+            })?,
+            session_idle_minutes: self.parse("session_idle_minutes", positive)?,
+            session_absolute_hours: self.parse("session_absolute_hours", positive)?,
+            login_max_failures_per_account: self
+                .parse("login_max_failures_per_account", positive)?,
+            login_max_failures_per_ip: self.parse("login_max_failures_per_ip", positive)?,
+            login_throttle_minutes: self.parse("login_throttle_minutes", positive)?,
+            max_body_bytes: self.parse("max_body_bytes", |v| v.parse().ok().filter(|n| *n > 0))?,
+            db_max_connections: self
+                .parse("db_max_connections", |v| v.parse().ok().filter(|n| *n > 0))?,
+            smtp_url: match self.get("smtp_url") {
+                Some(_) => Some(self.parse("smtp_url", |v| {
+                    url::Url::parse(v)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "smtp" | "smtps"))
+                        .map(|_| v.to_owned())
+                })?),
+                None => None,
+            },
+            mail_from: self.parse("mail_from", |v| v.contains('@').then(|| v.to_owned()))?,
+            trust_forwarded_for: self.parse("trust_forwarded_for", parse_bool)?,
+            api_key_cache_seconds: self.parse("api_key_cache_seconds", |v| v.parse().ok())?,
+            shutdown_grace_seconds: self.parse("shutdown_grace_seconds", |v| v.parse().ok())?,
+            api_key_rotation_overlap_hours: self.parse("api_key_rotation_overlap_hours", |v| {
+                v.parse().ok().filter(|n: &i64| *n >= 0)
+            })?,
+        })
+    }
+
+    fn invalid(&self, name: &'static str) -> ConfigError {
+        let k = KEYS.iter().find(|k| k.name == name);
+        let (value, source) = self
+            .get(name)
+            .cloned()
+            .unwrap_or((String::new(), Source::Default));
+        ConfigError::Invalid {
+            key: k.map(|k| k.name).unwrap_or(name),
+            origin: source,
+            expects: k.map(|k| k.expects).unwrap_or("a valid value"),
+            value: if k.is_some_and(|k| k.secret) {
+                "<redacted>".into()
+            } else {
+                value
+            },
+        }
+    }
+
+    fn parse<T>(
+        &self,
+        name: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
+        let text = self.get(name).map(|(v, _)| v.trim()).unwrap_or_default();
+        parse(text).ok_or_else(|| self.invalid(name))
+    }
+
+    /// The effective configuration as `(key, shown value, source)` rows, secrets redacted.
+    pub fn describe(&self, config: &Config) -> Vec<(&'static str, String, String)> {
+        KEYS.iter()
+            .map(|k| {
+                let source = self
+                    .get(k.name)
+                    .map(|(_, s)| s.to_string())
+                    .unwrap_or_else(|| "derived".into());
+                let shown = match k.name {
+                    "database_url" => redact_url(&config.database_url),
+                    "secret_key" => "<redacted>".into(),
+                    "public_url" => config.public_url.to_string(),
+                    "data_dir" => config.data_dir.display().to_string(),
+                    "smtp_url" => config
+                        .smtp_url
+                        .as_deref()
+                        .map(redact_url)
+                        .unwrap_or_else(|| "(unset: emails go to the log)".into()),
+                    _ => self.get(k.name).map(|(v, _)| v.clone()).unwrap_or_default(),
+                };
+                (k.name, shown, source)
+            })
+            .collect()
+    }
+}
+
+fn read_toml(path: &Path, required: bool) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let file_error = |message: String| ConfigError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(file_error(e.to_string())),
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| file_error(e.to_string()))?;
+    table
+        .into_iter()
+        .map(|(name, value)| {
+            let k = KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
+                file_error(format!(
+                    "unknown key `{name}` (known keys: see `playgram config check`)"
+                ))
+            })?;
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(file_error(format!(
+                        "`{name}` must be {}; got {other}",
+                        k.expects
+                    )));
+                }
+            };
+            Ok((k.name, text))
+        })
+        .collect()
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn positive(v: &str) -> Option<i64> {
+    v.parse().ok().filter(|n| *n > 0)
+}
+
+fn parse_secret_key(v: &str) -> Option<SecretKey> {
+    use base64::Engine;
+    let bytes = if v.len() == 64 {
+        hex::decode(v).ok()?
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v))
+            .ok()?
+    };
+    bytes.try_into().ok().map(SecretKey)
+}
+
+/// Reads `secret.key`, or creates it with 32 random bytes and mode 0600 on first start.
+fn load_or_create_secret_key(path: &Path) -> Result<SecretKey, ConfigError> {
+    use std::io::Write;
+    let io_error = |e: std::io::Error| ConfigError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_secret_key(text.trim()).ok_or(ConfigError::Invalid {
+            key: "secret_key",
+            origin: Source::File(path.to_path_buf()),
+            expects: "32 random bytes as 64 hex characters or base64",
+            value: "<redacted>".into(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let bytes = crate::crypto::random_bytes::<32>();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(io_error)?;
+            writeln!(file, "{}", hex::encode(bytes)).map_err(io_error)?;
+            file.sync_all().map_err(io_error)?;
+            Ok(SecretKey(bytes))
+        }
+        Err(e) => Err(io_error(e)),
+    }
+}
+
+/// Replaces a URL's password with `***` so it can be shown.
+pub fn redact_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+impl Config {
+    /// Loads the configuration from the process environment and an optional file.
+    pub fn from_env(file: Option<&Path>) -> Result<(Config, Layers), ConfigError> {
+        let layers = Layers::load(file, &|name| std::env::var(name).ok())?;
+        let config = layers.resolve()?;
+        Ok((config, layers))
+    }
+
+    /// Whether links point at https (cookies then carry `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("pg-config-{}", crate::crypto::random_token()));
+        let mut env: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.entry("PLAYGRAM_DATA_DIR".into())
+            .or_insert(dir.display().to_string());
+        Layers::load(None, &|name| env.get(name).cloned())?.resolve()
+    }
+
+    #[test]
+    fn zero_config_creates_a_private_secret_key_once() {
+        let dir = std::env::temp_dir().join(format!("pg-config-{}", crate::crypto::random_token()));
+        let dir_text = dir.display().to_string();
+        let first = load(&[("PLAYGRAM_DATA_DIR", &dir_text)]).map_err(|e| e.to_string());
+        let second = load(&[("PLAYGRAM_DATA_DIR", &dir_text)]).map_err(|e| e.to_string());
+        let (Ok(first), Ok(second)) = (first, second) else {
+            panic!("config should load")
+        };
+        assert_eq!(first.secret_key.0, second.secret_key.0);
+        assert_eq!(first.bind.to_string(), "127.0.0.1:8080");
+        assert!(first.database_url.ends_with("playgram.db"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                std::fs::metadata(dir.join("secret.key")).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+    }
+
+    #[test]
+    fn invalid_value_names_the_key_and_the_expected_form() {
+        let Err(error) = load(&[("PLAYGRAM_BIND", "nowhere")]) else {
+            panic!("bad bind accepted")
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("`bind`")
+                && text.contains("PLAYGRAM_BIND")
+                && text.contains("127.0.0.1:8080"),
+            "{text}"
+        );
+        let Err(error) = load(&[("PLAYGRAM_SECRET_KEY", "tooshort")]) else {
+            panic!("bad key accepted")
+        };
+        assert!(
+            !error.to_string().contains("tooshort"),
+            "secrets are not echoed"
+        );
+    }
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db/playgram"),
+            "postgres://app:***@db/playgram"
+        );
+    }
+}

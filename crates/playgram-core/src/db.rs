@@ -1,0 +1,186 @@
+//! The database: one handle over SQLite or PostgreSQL, chosen by URL.
+//!
+//! sqlx's `Any` driver cannot decode SQLite booleans or PostgreSQL-specific types, so [`Db`] is an
+//! enum over the two pools. Store functions write their SQL once (`$N` placeholders work on both) and
+//! run it through [`on_db!`] / [`on_tx!`], which repeat the same body in each arm so each is typed for
+//! its backend. Where the dialects differ, the store marks the branch with `Db::backend()`.
+//!
+//! SQLite runs in WAL mode with foreign keys on, a busy timeout and `synchronous = FULL` (a commit is
+//! on disk before we acknowledge it). Every write transaction starts with `BEGIN IMMEDIATE`, so two
+//! writers queue on the busy timeout instead of failing with SQLITE_BUSY when a read lock upgrades.
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the pool of whichever backend `$db` is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($conn) => $body,
+            $crate::db::Db::Postgres($conn) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the open transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connects by URL: `sqlite://…` or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .min_connections(1)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies every pending migration for this backend.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        on_db!(self, pool => self.migrator().run(pool).await)
+    }
+
+    /// How many of the binary's migrations the database has not applied yet (for `/readyz`).
+    pub async fn pending_migrations(&self) -> Result<usize, sqlx::Error> {
+        let applied: Vec<i64> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(pool)
+                .await
+        })
+        .unwrap_or_default();
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count())
+    }
+
+    /// A cheap round trip, to prove the database answers.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// Begins a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self {
+            Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
+        }
+    }
+
+    /// Pool statistics for `/metrics`: (open connections, idle connections).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_db!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    /// An online copy of a SQLite database into `path` (`VACUUM INTO`). PostgreSQL has `pg_dump`.
+    pub async fn backup_sqlite(&self, path: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(pool) => sqlx::query("VACUUM INTO $1")
+                .bind(path)
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            Db::Postgres(_) => Err(sqlx::Error::Configuration(
+                "backup by VACUUM INTO is for SQLite".into(),
+            )),
+        }
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation (mapped to a field error by callers).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

@@ -1,0 +1,135 @@
+//! Typed, prefixed public ids (`ws_…`, `usr_…`, `key_…`).
+//!
+//! An id is a short prefix naming the kind of thing, an underscore and 26 Crockford base32 characters:
+//! 48 bits of milliseconds since the epoch followed by 80 random bits (the ULID layout). Ids therefore sort
+//! by creation time, which keyset ("cursor") pagination relies on, and reveal nothing but that time.
+//! The same text is stored in the database on both backends, so there is no translation at the edges.
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Makes a new id body: 10 characters of time, 16 of randomness.
+fn new_body() -> String {
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u128;
+    let mut random = [0u8; 10];
+    rand::rng().fill_bytes(&mut random);
+    let mut value: u128 = millis << 80;
+    for (i, byte) in random.iter().enumerate() {
+        value |= u128::from(*byte) << (8 * (9 - i));
+    }
+    (0..26)
+        .rev()
+        .map(|i| CROCKFORD[((value >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
+/// True when `body` could have come from [`new_body`]: 26 Crockford characters.
+fn is_valid_body(body: &str) -> bool {
+    body.len() == 26 && body.bytes().all(|b| CROCKFORD.contains(&b))
+}
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
+        #[serde(try_from = "String", into = "String")]
+        #[sqlx(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn new() -> Self {
+                Self(format!("{}_{}", $prefix, new_body()))
+            }
+
+            /// Parses an id given by a client; `None` when it is not of this kind.
+            pub fn parse(text: &str) -> Option<Self> {
+                let body = text.strip_prefix($prefix)?.strip_prefix('_')?;
+                is_valid_body(body).then(|| Self(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                Self::parse(&text).ok_or_else(|| format!("not a {} id", $prefix))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A workspace: the tenant boundary.
+    WorkspaceId, "ws"
+);
+typed_id!(
+    /// A person who can log in.
+    UserId, "usr"
+);
+typed_id!(
+    /// An API key (the id is public; the secret is not).
+    ApiKeyId, "key"
+);
+typed_id!(
+    /// An invitation to join a workspace.
+    InviteId, "inv"
+);
+typed_id!(
+    /// An audit log entry.
+    AuditId, "aud"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_sort_by_time() {
+        let first = WorkspaceId::new();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = WorkspaceId::new();
+        assert!(first < second);
+        assert_eq!(WorkspaceId::parse(first.as_str()), Some(first.clone()));
+        assert_eq!(first.as_str().len(), 3 + 26);
+    }
+
+    #[test]
+    fn wrong_prefix_or_body_is_refused() {
+        let user = UserId::new();
+        assert!(WorkspaceId::parse(user.as_str()).is_none());
+        assert!(WorkspaceId::parse("ws_short").is_none());
+        assert!(WorkspaceId::parse("ws_0123456789ABCDEFGHJKMNPQRI").is_none());
+    }
+}
