@@ -1,0 +1,164 @@
+//! One entry per API operation, in the order of router.rs.
+
+use serde_json::{Map, Value, json};
+
+/// Who may call an operation.
+#[derive(Clone, Copy)]
+enum Auth {
+    /// No credentials needed.
+    Public,
+    /// A signed-in person (session cookie) only.
+    Session,
+    /// A session or an API key.
+    Any,
+}
+
+/// One operation, built up by the small methods below.
+struct Op {
+    value: Value,
+}
+
+fn op(tag: &str, summary: &str, description: &str, auth: Auth) -> Op {
+    let security = match auth {
+        Auth::Public => json!([]),
+        Auth::Session => json!([{ "session": [] }]),
+        Auth::Any => json!([{ "apiKey": [] }, { "session": [] }]),
+    };
+    let mut value = json!({ "tags": [tag], "summary": summary, "description": description, "security": security, "responses": {} });
+    if !matches!(auth, Auth::Public) {
+        value["responses"]["401"] = error("Not signed in, or the API key is invalid, expired (`api_key_expired`) or revoked (`api_key_revoked`).");
+    }
+    Op { value }
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } } })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+impl Op {
+    fn body(mut self, schema: &str) -> Self {
+        self.value["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema_ref(schema) } } });
+        self
+    }
+
+    /// The success answer: `data` has this schema (`None` for `null`).
+    fn ok(mut self, status: u16, data: Option<Value>) -> Self {
+        let data = data.unwrap_or(json!({ "type": "null" }));
+        self.value["responses"][status.to_string()] = json!({
+            "description": "Success.",
+            "content": { "application/json": { "schema": { "allOf": [schema_ref("Envelope"), { "properties": { "data": data } }] } } },
+        });
+        self
+    }
+
+    fn fails(mut self, status: u16, description: &str) -> Self {
+        self.value["responses"][status.to_string()] = error(description);
+        self
+    }
+
+    fn path_id(mut self, name: &str, prefix: &str) -> Self {
+        self.push_param(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "example": format!("{prefix}_01M82B2HPC5A7CBGX06DESGZ8Y") } }));
+        self
+    }
+
+    fn query(mut self, name: &str, description: &str, schema: Value) -> Self {
+        self.push_param(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema }));
+        self
+    }
+
+    fn push_param(&mut self, param: Value) {
+        match self.value["parameters"].as_array_mut() {
+            Some(list) => list.push(param),
+            None => self.value["parameters"] = json!([param]),
+        }
+    }
+}
+
+fn list_of(name: &str) -> Option<Value> {
+    Some(json!({ "type": "array", "items": schema_ref(name) }))
+}
+
+fn one(name: &str) -> Option<Value> {
+    Some(schema_ref(name))
+}
+
+const INVALID: &str = "`validation_failed` with per-field messages, `invalid_json`, or `unsupported_media_type` (415).";
+
+pub fn all() -> Map<String, Value> {
+    let ops: Vec<(&str, &str, Op)> = vec![
+        ("post", "/auth/signup", op("auth", "Sign up", "Creates an account and signs it in (sets the session cookie). The first account creates the first workspace and owns it; later sign-ups need an `invite_token` unless sign-up is open.", Auth::Public)
+            .body("SignupIn").ok(201, one("SignedIn")).fails(403, "`signup_closed`: sign-up is by invitation.").fails(410, "`invite_not_pending`.").fails(422, INVALID)),
+        ("post", "/auth/login", op("auth", "Log in", "Checks email and password (and `totp_code` when the account has 2FA) and sets a new session cookie.", Auth::Public)
+            .body("LoginIn").ok(200, one("SignedIn")).fails(401, "`invalid_credentials`, `totp_required` or `invalid_totp`.").fails(429, "`login_throttled`: too many failures for this address or IP; see `Retry-After`.")),
+        ("post", "/auth/logout", op("auth", "Log out", "Ends the current session and clears its cookie.", Auth::Session).ok(200, None)),
+        ("post", "/auth/password-reset", op("auth", "Request a password reset", "Emails a one-hour, single-use reset link. Answers 202 whether or not the address has an account. Without SMTP the email is written to the server log.", Auth::Public)
+            .body("ResetRequestIn").ok(202, None).fails(429, "`login_throttled`.")),
+        ("post", "/auth/password-reset/confirm", op("auth", "Set a new password with a reset token", "Every session of the account ends.", Auth::Public)
+            .body("ResetConfirmIn").ok(200, None).fails(410, "`reset_link_invalid`: expired or already used.").fails(422, INVALID)),
+        ("get", "/me", op("me", "Who is calling", "The signed-in person or the API key, and the workspace the call acts in. Cheap: with an API key it is answered from memory.", Auth::Any).ok(200, one("Me"))),
+        ("patch", "/me", op("me", "Change your name", "", Auth::Session).body("NameIn").ok(200, one("User")).fails(422, INVALID)),
+        ("post", "/me/password", op("me", "Change your password", "Your other sessions end.", Auth::Session).body("PasswordChangeIn").ok(200, None).fails(422, INVALID)),
+        ("post", "/me/totp/setup", op("me", "Start two-factor set-up", "A new secret for an authenticator app; 2FA is on only after `/me/totp/enable`.", Auth::Session)
+            .ok(200, one("TotpSetup")).fails(409, "`totp_already_enabled`.")),
+        ("post", "/me/totp/enable", op("me", "Turn two-factor authentication on", "Confirms the set-up with a current code; answers ten single-use recovery codes, shown only now.", Auth::Session)
+            .body("CodeIn").ok(200, one("RecoveryCodes")).fails(409, "`totp_not_started` or `totp_already_enabled`.").fails(422, "`validation_failed`: the code does not match.")),
+        ("post", "/me/totp/disable", op("me", "Turn two-factor authentication off", "Confirm with your password.", Auth::Session).body("PasswordIn").ok(200, None).fails(422, INVALID)),
+        ("post", "/me/recovery-codes", op("me", "Replace your recovery codes", "Confirm with your password; the old codes stop working.", Auth::Session).body("PasswordIn").ok(200, one("RecoveryCodes")).fails(409, "`totp_not_enabled`.")),
+        ("get", "/workspaces", op("workspaces", "List your workspaces", "An API key sees only its own.", Auth::Any).ok(200, list_of("Workspace"))),
+        ("post", "/workspaces", op("workspaces", "Create a workspace", "You become its owner and your session switches to it.", Auth::Session).body("NameIn").ok(201, one("Workspace")).fails(422, INVALID)),
+        ("post", "/workspaces/{id}/switch", op("workspaces", "Switch workspace", "Makes another of your workspaces the current one for this session.", Auth::Session)
+            .path_id("id", "ws").ok(200, one("Workspace")).fails(404, "`not_found`: not one of your workspaces.")),
+        ("patch", "/workspace", op("workspaces", "Rename the current workspace", "Owner or admin. API keys have no scope for this.", Auth::Any).body("NameIn").ok(200, one("Workspace")).fails(403, "`forbidden`.")),
+        ("get", "/members", op("workspaces", "List members", "Scope `workspace:read`.", Auth::Any).ok(200, list_of("Member"))),
+        ("patch", "/members/{user_id}", op("workspaces", "Change a member's role", "Owner or admin (scope `members:write`). Only owners change owners; the last owner cannot be demoted.", Auth::Any)
+            .path_id("user_id", "usr").body("RoleIn").ok(200, one("Member")).fails(403, "`forbidden`.").fails(404, "`not_found`.").fails(409, "`last_owner`.")),
+        ("delete", "/members/{user_id}", op("workspaces", "Remove a member (or leave)", "Your own id leaves the workspace. The last owner cannot leave or be removed.", Auth::Any)
+            .path_id("user_id", "usr").ok(200, None).fails(403, "`forbidden`.").fails(404, "`not_found`.").fails(409, "`last_owner`.")),
+        ("get", "/invites", op("workspaces", "List invites", "Newest first, with their status.", Auth::Any).ok(200, list_of("Invite")).fails(403, "`forbidden`.")),
+        ("post", "/invites", op("workspaces", "Invite someone", "Creates a 7-day, single-use invite link with a role (emailed when SMTP is configured) and answers the link. You can only grant roles up to your own (managers: agent or viewer).", Auth::Any)
+            .body("InviteIn").ok(201, one("CreatedInvite")).fails(403, "`forbidden`.").fails(422, INVALID)),
+        ("post", "/invites/accept", op("workspaces", "Accept an invite", "Joins the invite's workspace as the signed-in person and switches to it.", Auth::Session)
+            .body("AcceptIn").ok(201, one("Workspace")).fails(404, "`invite_not_found`.").fails(409, "`already_member`.").fails(410, "`invite_not_pending`.")),
+        ("delete", "/invites/{id}", op("workspaces", "Revoke an invite", "", Auth::Any).path_id("id", "inv").ok(200, None).fails(404, "`not_found`.").fails(409, "`invite_not_pending`.")),
+        ("get", "/api-keys", op("api-keys", "List API keys", "Active keys first. Secrets are never listed. Scope `api_keys:read`.", Auth::Any).ok(200, list_of("ApiKey")).fails(403, "`forbidden` or `insufficient_scope`.")),
+        ("post", "/api-keys", op("api-keys", "Create an API key", "The `secret` is in this response only. Scopes cannot exceed your own role.", Auth::Any)
+            .body("ApiKeyIn").ok(201, one("ApiKeyWithSecret")).fails(403, "`forbidden` or `insufficient_scope`.").fails(422, INVALID)),
+        ("get", "/api-keys/{id}", op("api-keys", "Get an API key", "", Auth::Any).path_id("id", "key").ok(200, one("ApiKey")).fails(404, "`not_found`.")),
+        ("delete", "/api-keys/{id}", op("api-keys", "Revoke an API key", "Takes effect at once on this instance, and within `api_key_cache_seconds` on others.", Auth::Any)
+            .path_id("id", "key").ok(200, None).fails(404, "`not_found`.")),
+        ("post", "/api-keys/{id}/rotate", op("api-keys", "Rotate an API key", "Issues a new secret (in this response only); the old one keeps working for `overlap_hours`. The body is optional.", Auth::Any)
+            .path_id("id", "key").body("RotateIn").ok(200, one("ApiKeyWithSecret")).fails(404, "`not_found`.").fails(409, "`api_key_not_active`.")),
+        ("get", "/audit-log", op("audit", "List the audit log", "Newest first. Person-level events (logins, 2FA, passwords) of current members appear too. Scope `audit:read`.", Auth::Any)
+            .query("action", "Only this action, e.g. `api_key.created`.", json!({ "type": "string" }))
+            .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
+            .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
+            .ok(200, list_of("AuditEntry")).fails(400, "`invalid_cursor` or `invalid_limit`.").fails(403, "`forbidden` or `insufficient_scope`.")),
+    ];
+    let mut paths = Map::new();
+    for (method, path, op) in ops {
+        let mut value = op.value;
+        if let Some(summary) = value["summary"].as_str() {
+            value["operationId"] = json!(operation_id(method, summary));
+        }
+        let item = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
+        item[method] = value;
+    }
+    paths
+}
+
+/// `post` + "Log in" → `postLogIn`: unique and readable for generated clients.
+fn operation_id(method: &str, summary: &str) -> String {
+    let words: String = summary
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect();
+    format!("{method}{words}")
+}
