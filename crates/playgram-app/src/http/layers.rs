@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+use tracing::Instrument;
 
 use super::csrf;
 use crate::state::AppState;
@@ -32,6 +33,8 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
     let ip = client_ip(&req, state.config.trust_forwarded_for);
     req.extensions_mut().insert(ClientIp(ip));
 
+    // Every log line written while handling the request carries its id through this span.
+    let span = tracing::info_span!("request", request_id = %id);
     let response = super::request_id::scope(id.clone(), async {
         if declared_length(req.headers())
             .is_some_and(|len| len > state.config.max_body_bytes as u64)
@@ -42,7 +45,8 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
             return error.into_response();
         }
         next.run(req).await
-    })
+    }
+    .instrument(span))
     .await;
 
     let mut response = response;
