@@ -81,6 +81,127 @@ fn api() -> Router<AppState> {
         .fallback(api_not_found)
 }
 
+/// The dashboard: server-rendered pages and their two static assets. Unknown paths get the HTML
+/// 404 (or JSON under `/api/`) from `pages::error::not_found`.
+fn pages() -> Router<AppState> {
+    use pages::roadmap;
+    Router::new()
+        .route("/", get(pages::home::show_root))
+        .route("/static/app.css", get(pages::assets::get_css))
+        .route("/static/app.js", get(pages::assets::get_js))
+        // Signed out: sign-up, login, 2FA, password reset, invites
+        .route(
+            "/signup",
+            get(accounts::views::show_signup).post(accounts::views::submit_signup),
+        )
+        .route(
+            "/login",
+            get(accounts::views::show_login).post(accounts::views::submit_login),
+        )
+        .route(
+            "/login/2fa",
+            get(accounts::views::show_totp_prompt).post(accounts::views::submit_totp_prompt),
+        )
+        .route("/logout", post(accounts::views::submit_logout))
+        .route(
+            "/invite/{token}",
+            get(workspaces::views::show_invite).post(workspaces::views::accept_invite),
+        )
+        .route(
+            "/password-reset",
+            get(accounts::views::show_reset_request).post(accounts::views::submit_reset_request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(accounts::views::show_reset_form).post(accounts::views::submit_reset_form),
+        )
+        // Signed in: overview and the roadmap's sections (placeholders until built)
+        .route("/app", get(pages::home::show_overview))
+        .route("/app/inbox", roadmap::page(&roadmap::INBOX))
+        .route("/app/contacts", roadmap::page(&roadmap::CONTACTS))
+        .route("/app/publishing", roadmap::page(&roadmap::PUBLISHING))
+        .route("/app/qr", roadmap::page(&roadmap::QR))
+        .route("/app/bookings", roadmap::page(&roadmap::BOOKINGS))
+        .route("/app/ai", roadmap::page(&roadmap::AI))
+        .route("/app/webhooks", roadmap::page(&roadmap::WEBHOOKS))
+        .route("/app/jobs", roadmap::page(&roadmap::JOBS))
+        .route("/app/shop", roadmap::page(&roadmap::SHOP))
+        .route("/app/analytics", roadmap::page(&roadmap::ANALYTICS))
+        .route("/app/tools", roadmap::page(&roadmap::TOOLS))
+        // Settings: workspaces and team
+        .route(
+            "/app/workspaces",
+            get(workspaces::views::show_workspaces).post(workspaces::views::create_workspace),
+        )
+        .route(
+            "/app/workspaces/switch",
+            post(workspaces::views::switch_workspace),
+        )
+        .route(
+            "/app/workspaces/rename",
+            post(workspaces::views::rename_workspace),
+        )
+        .route("/app/team", get(workspaces::views::team::show_team))
+        .route(
+            "/app/team/invites",
+            post(workspaces::views::team::create_invite),
+        )
+        .route(
+            "/app/team/invites/{id}/revoke",
+            post(workspaces::views::team::revoke_invite),
+        )
+        .route(
+            "/app/team/members/{user_id}/role",
+            post(workspaces::views::team::update_member_role),
+        )
+        .route(
+            "/app/team/members/{user_id}/remove",
+            post(workspaces::views::team::remove_member),
+        )
+        // Settings: API keys
+        .route(
+            "/app/api-keys",
+            get(api_keys::views::list_api_keys).post(api_keys::views::create_api_key),
+        )
+        .route(
+            "/app/api-keys/{id}/rotate",
+            post(api_keys::views::rotate_api_key),
+        )
+        .route(
+            "/app/api-keys/{id}/revoke",
+            post(api_keys::views::revoke_api_key),
+        )
+        // Settings: account
+        .route("/app/account", get(accounts::views::settings::show_account))
+        .route(
+            "/app/account/name",
+            post(accounts::views::settings::update_name),
+        )
+        .route(
+            "/app/account/password",
+            post(accounts::views::settings::update_password),
+        )
+        .route(
+            "/app/account/2fa/setup",
+            post(accounts::views::settings::begin_totp),
+        )
+        .route(
+            "/app/account/2fa/enable",
+            post(accounts::views::settings::enable_totp),
+        )
+        .route(
+            "/app/account/2fa/disable",
+            post(accounts::views::settings::disable_totp),
+        )
+        .route(
+            "/app/account/recovery-codes",
+            post(accounts::views::settings::regenerate_recovery_codes),
+        )
+        // Settings: audit log
+        .route("/app/audit-log", get(audit::views::list_audit_log))
+        .fallback(pages::error::not_found)
+}
+
 /// Liveness, readiness and metrics: served by every role.
 fn operations() -> Router<AppState> {
     Router::new()
@@ -95,7 +216,7 @@ pub fn web(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api())
         .merge(crate::openapi::routes())
-        .merge(pages::routes())
+        .merge(pages())
         .merge(operations())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -185,3 +185,11 @@ pub async fn reset_is_live(db: &Db, token_hash: &str) -> sqlx::Result<bool> {
     .await)?;
     Ok(found.is_some())
 }
+
+/// Whether anyone has signed up yet (the first visit goes to sign-up, later ones to login).
+pub async fn has_users(db: &Db) -> sqlx::Result<bool> {
+    let found: Option<i64> = on_db!(db, pool => sqlx::query_scalar("SELECT 1 FROM users LIMIT 1")
+        .fetch_optional(pool)
+        .await)?;
+    Ok(found.is_some())
+}

@@ -1,9 +1,76 @@
-//! Dashboard pages (server-rendered).
+//! The dashboard's shared pieces: the signed-in page chrome (header, navigation, workspace
+//! switcher), form state with per-field errors, the HTML error and 404 pages, the static assets,
+//! the overview and the roadmap's placeholder sections. Each domain's own pages live in its
+//! `views.rs`; every URL is registered in `router.rs`.
 
-use axum::Router;
+pub mod assets;
+pub mod chrome;
+pub mod error;
+pub mod form;
+pub mod home;
+pub mod nav;
+pub mod roadmap;
 
-use crate::state::AppState;
+pub use chrome::Chrome;
+pub use error::PageError;
+pub use form::FormState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+use axum::response::{IntoResponse, Redirect, Response};
+use playgram_core::time::{Millis, to_datetime};
+
+/// What a page handler returns: a response, or an error page / login redirect.
+pub type PageResult = Result<Response, PageError>;
+
+/// A `next` target we are willing to redirect to: a local path, never another site
+/// (`//evil.example` and `/\evil` are protocol-relative to browsers).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/app".to_owned(),
+    }
+}
+
+/// 303 See Other: the browser follows with a GET, so a refresh never re-posts a form.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A timestamp as shown in pages (UTC; `app.js` rewrites it in the reader's time zone).
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+impl Stamp {
+    pub fn new(ms: Millis) -> Stamp {
+        let at = to_datetime(ms);
+        Stamp {
+            iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            text: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+
+    pub fn maybe(ms: Option<Millis>) -> Option<Stamp> {
+        ms.map(Stamp::new)
+    }
+}
+
+/// Percent-encodes a value for a query string (`next=`, `cursor=`).
+pub fn query_escape(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Query parameters pages share: where to go after login, and which action just succeeded.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    pub next: Option<String>,
+    pub done: Option<String>,
 }

@@ -1,0 +1,44 @@
+//! The dashboard's one stylesheet and one script, compiled into the binary. Pages link them as
+//! `/static/app.css?v=<hash>`; the hash changes with the content, so browsers may cache them for a
+//! year without ever seeing a stale file.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::LazyLock;
+
+const CSS: &str = include_str!("../../static/app.css");
+const JS: &str = include_str!("../../static/app.js");
+
+/// FNV-1a over both files: tiny, dependency-free, and plenty to tell versions apart.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in CSS.bytes().chain(JS.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:012x}", hash & 0xffff_ffff_ffff)
+});
+
+/// The cache-busting token appended to asset URLs.
+pub fn version() -> &'static str {
+    VERSION.as_str()
+}
+
+pub async fn get_css() -> Response {
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+pub async fn get_js() -> Response {
+    asset(JS, "text/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}

@@ -1,0 +1,269 @@
+// Browser test of the Playgram dashboard: drives Debian's chromium through playwright-core.
+//
+//   PLAYGRAM_URL=http://127.0.0.1:8080 node e2e/run.mjs     (against a fresh server: it signs up
+//                                                             the first user)
+//
+// Signs up, logs out, logs in, creates an API key through the page (the secret is shown once),
+// visits the main pages, and saves screenshots of each at 1280 px and 360 px, light and dark, in
+// e2e/screenshots/. Exits non-zero on any failure; the last line reads "e2e: N passed, M failed".
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BASE = (process.env.PLAYGRAM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const USER = {
+  name: 'Ada Lovelace',
+  email: `ada+${Date.now()}@example.com`,
+  password: 'correct horse battery staple',
+  workspace: 'Analytical Engines',
+};
+
+let passed = 0;
+let failed = 0;
+const problems = [];
+
+async function check(name, body) {
+  try {
+    await body();
+    passed += 1;
+    console.log(`  ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`  FAIL ${name}\n       ${String(error && error.message || error).split('\n').join('\n       ')}`);
+  }
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Fails a check if the page logged a CSP violation or a script error. */
+function watch(page) {
+  page.on('console', (msg) => {
+    const text = msg.text();
+    // A 4xx page (a refused form, the 404 page) logs "Failed to load resource": expected.
+    if (msg.type() === 'error' && !/Failed to load resource/.test(text)) problems.push(`${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+}
+
+async function heading(page) {
+  return (await page.locator('h1').first().innerText()).trim();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+
+let storage;
+let keySecret;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  watch(page);
+
+  await check('a fresh server sends the first visitor to sign-up', async () => {
+    await page.goto(`${BASE}/`);
+    expect(new URL(page.url()).pathname === '/signup', `landed on ${page.url()}`);
+    expect((await heading(page)) === 'Set up Playgram', `heading: ${await heading(page)}`);
+  });
+
+  await check('the first keyboard stop is the skip link', async () => {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.className);
+    expect(focused === 'skip-link', `focused: ${focused}`);
+  });
+
+  await check('sign-up shows errors beside the field and keeps the input', async () => {
+    await page.fill('#signup-name', USER.name);
+    await page.fill('#signup-email', 'not-an-email@nowhere');
+    await page.fill('#signup-password', USER.password);
+    await page.fill('#signup-workspace_name', USER.workspace);
+    await page.click('button:has-text("Create account")');
+    await page.waitForSelector('#signup-email-error');
+    const described = await page.getAttribute('#signup-email', 'aria-describedby');
+    expect(described && described.includes('signup-email-error'), `aria-describedby: ${described}`);
+    expect((await page.inputValue('#signup-name')) === USER.name, 'name was not kept');
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    expect(focused === 'signup-email', `autofocus on ${focused}`);
+  });
+
+  await check('sign-up creates the account and workspace', async () => {
+    await page.fill('#signup-email', USER.email);
+    await page.fill('#signup-password', USER.password);
+    await page.click('button:has-text("Create account")');
+    await page.waitForURL(`${BASE}/app`);
+    expect((await heading(page)).startsWith('Welcome'), `heading: ${await heading(page)}`);
+    expect((await page.innerText('.ws-name')).includes(USER.workspace), 'workspace switcher');
+  });
+
+  await check('log out from the account menu', async () => {
+    await page.click('.user-menu summary');
+    await page.click('button:has-text("Log out")');
+    await page.waitForURL(/\/login/);
+    expect((await page.innerText('.alert-success')).includes('logged out'), 'no logout notice');
+  });
+
+  await check('signed-out visits to /app/* go to login and come back after', async () => {
+    await page.goto(`${BASE}/app/team`);
+    const url = new URL(page.url());
+    expect(url.pathname === '/login' && url.searchParams.get('next') === '/app/team', `at ${page.url()}`);
+  });
+
+  await check('a wrong password is refused with a message', async () => {
+    await page.fill('#login-email', USER.email);
+    await page.fill('#login-password', 'wrong password!');
+    await page.click('button:has-text("Log in")');
+    await page.waitForSelector('.alert-error');
+    expect((await page.innerText('.alert-error')).includes('do not match'), 'no error message');
+  });
+
+  await check('log in returns to the page asked for', async () => {
+    await page.fill('#login-password', USER.password);
+    await page.click('button:has-text("Log in")');
+    await page.waitForURL(`${BASE}/app/team`);
+    expect((await heading(page)) === 'Team', `heading: ${await heading(page)}`);
+  });
+
+  await check('invite a teammate: the link is shown to share', async () => {
+    await page.fill('#invite-email', 'grace@example.com');
+    await page.selectOption('#invite-role', 'manager');
+    await page.click('button:has-text("Send invite")');
+    const link = (await page.innerText('#invite-link')).trim();
+    expect(link.includes('/invite/'), `link: ${link}`);
+    expect((await page.innerText('#pending')).includes('Pending invites'), 'no pending list');
+    expect((await page.locator('.rows li', { hasText: 'grace@example.com' }).count()) === 1, 'invite not listed');
+  });
+
+  await check('create an API key; its secret is shown once', async () => {
+    await page.goto(`${BASE}/app/api-keys`);
+    expect((await page.innerText('.empty')).includes('No API keys yet'), 'no empty state');
+    await page.fill('#key-name', 'Website sync');
+    await page.check('input[value="audit:read"]');
+    await page.click('button:has-text("Create key")');
+    keySecret = (await page.innerText('#key-secret')).trim();
+    expect(/^pgk_/.test(keySecret), `secret: ${keySecret}`);
+    expect(await page.isVisible('button[data-copy="key-secret"]'), 'no copy button');
+    await page.goto(`${BASE}/app/api-keys`);
+    expect((await page.locator('#key-secret').count()) === 0, 'secret shown again');
+    expect(!(await page.content()).includes(keySecret), 'secret in the list page');
+    expect((await page.innerText('.rows')).includes('Website sync'), 'key not listed');
+  });
+
+  await check('the new key works against the API', async () => {
+    const response = await page.request.get(`${BASE}/api/v1/me`, {
+      headers: { Authorization: `Bearer ${keySecret}` },
+    });
+    expect(response.status() === 200, `status ${response.status()}`);
+  });
+
+  await check('the audit log lists the key creation and filters by action', async () => {
+    await page.goto(`${BASE}/app/audit-log`);
+    expect((await page.innerText('table')).includes('API key created'), 'no entry');
+    await page.selectOption('#filter-action', 'login.failed');
+    await page.click('button:has-text("Filter")');
+    const text = await page.innerText('table');
+    expect(text.includes('Failed login'), 'filter did not apply');
+    expect(!text.includes('API key created'), 'filter let other actions through');
+  });
+
+  await check('two-factor set-up shows a QR code and a setup key', async () => {
+    await page.goto(`${BASE}/app/account`);
+    await page.click('button:has-text("Set up two-factor")');
+    await page.waitForSelector('.qr svg');
+    expect((await page.innerText('#totp-secret')).trim().length >= 16, 'no setup key');
+  });
+
+  await check('the theme toggle switches to dark and remembers it', async () => {
+    await page.goto(`${BASE}/app`);
+    const toggle = page.locator('.topbar [data-theme-toggle]');
+    await toggle.click(); // system → light
+    await toggle.click(); // light → dark
+    expect((await page.getAttribute('html', 'data-theme')) === 'dark', 'not dark');
+    await page.reload();
+    expect((await page.getAttribute('html', 'data-theme')) === 'dark', 'not remembered');
+    await toggle.click(); // dark → system
+    expect((await page.getAttribute('html', 'data-theme')) === null, 'not back to system');
+  });
+
+  await check('every navigation link leads to a real page', async () => {
+    const links = await page.$$eval('.sidebar a', (as) => as.map((a) => a.getAttribute('href')));
+    expect(links.length >= 15, `only ${links.length} links`);
+    for (const href of links) {
+      const response = await page.goto(`${BASE}${href}`);
+      expect(response.status() === 200, `${href}: ${response.status()}`);
+      expect((await heading(page)).length > 0, `${href}: no heading`);
+    }
+  });
+
+  await check('unknown pages get an HTML 404, unknown API paths JSON', async () => {
+    const response = await page.goto(`${BASE}/no/such/page`);
+    expect(response.status() === 404, `status ${response.status()}`);
+    expect((await heading(page)) === 'Page not found', `heading: ${await heading(page)}`);
+    const api = await page.request.get(`${BASE}/api/v1/nope`);
+    expect(api.status() === 404 && (await api.json()).error.code === 'not_found', 'API 404');
+  });
+
+  storage = await context.storageState();
+  await context.close();
+
+  await check('at 360 px the navigation folds into a working menu', async () => {
+    const phone = await browser.newContext({ storageState: storage, viewport: { width: 360, height: 780 } });
+    const p = await phone.newPage();
+    watch(p);
+    await p.goto(`${BASE}/app`);
+    expect(!(await p.isVisible('.sidebar')), 'sidebar visible on a phone');
+    await p.click('.nav-toggle summary');
+    await p.click('.nav-panel a:has-text("API keys")');
+    await p.waitForURL(`${BASE}/app/api-keys`);
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await phone.close();
+  });
+
+  await check('screenshots at 1280/360 px in light and dark', async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const pages = [
+      ['overview', '/app'], ['team', '/app/team'], ['api-keys', '/app/api-keys'],
+      ['audit-log', '/app/audit-log'], ['account', '/app/account'], ['workspaces', '/app/workspaces'],
+      ['inbox', '/app/inbox'], ['not-found', '/nope'],
+    ];
+    const signedOut = [['login', '/login'], ['signup', '/signup'], ['password-reset', '/password-reset']];
+    for (const width of [1280, 360]) {
+      for (const scheme of ['light', 'dark']) {
+        const options = { viewport: { width, height: width > 800 ? 900 : 780 }, colorScheme: scheme };
+        const inside = await browser.newContext({ ...options, storageState: storage });
+        const outside = await browser.newContext(options);
+        for (const [list, ctx] of [[pages, inside], [signedOut, outside]]) {
+          const p = await ctx.newPage();
+          watch(p);
+          for (const [name, path] of list) {
+            await p.goto(`${BASE}${path}`);
+            await p.screenshot({ path: join(SHOTS, `${name}-${width}-${scheme}.png`), fullPage: true });
+          }
+        }
+        await inside.close();
+        await outside.close();
+      }
+    }
+  });
+
+  await check('no script errors or CSP violations on any page', async () => {
+    expect(problems.length === 0, problems.join('\n'));
+  });
+} catch (error) {
+  failed += 1;
+  console.log(`  FAIL unexpected: ${error && error.stack || error}`);
+} finally {
+  await browser.close();
+}
+
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
