@@ -140,7 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     config.public_url = url::Url::parse(&format!("http://{}", config.bind))?;
                 }
             }
-            playgram_core::telemetry::init(&config.log_level, &config.log_format);
+            let _log_guard = playgram_core::telemetry::init(&config.log_level, &config.log_format);
             let role = match role {
                 RoleArg::All => ServeRole::All,
                 RoleArg::Web => ServeRole::Web,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::service::{self, LoginOutcome, Origin, SignupInput};
 use super::{store, totp};
-use crate::auth::principal::{Caller, client_ip, resolve};
+use crate::auth::principal::{Caller, client_ip};
 use crate::auth::session;
 use crate::auth::{Principal, SignedIn};
 use crate::http::{Api, ApiJson, AppError, Result};
@@ -169,10 +169,9 @@ pub struct KeyBriefOut {
 }
 
 /// Who is calling: the person or API key, and the workspace it acts in.
-pub async fn get_me(State(state): State<AppState>, mut parts: Parts) -> Result<Api<MeOut>> {
-    let principal = Principal::from_request_parts(&mut parts, &state).await?;
-    match resolve(&mut parts, &state).await? {
-        Some(Caller::ApiKey(key)) => Ok(Api::ok(MeOut {
+pub async fn get_me(State(state): State<AppState>, principal: Principal, caller: Caller) -> Result<Api<MeOut>> {
+    match caller {
+        Caller::ApiKey(key) => Ok(Api::ok(MeOut {
             user: None,
             api_key: Some(KeyBriefOut {
                 id: key.key_id.clone(),
@@ -190,7 +189,7 @@ pub async fn get_me(State(state): State<AppState>, mut parts: Parts) -> Result<A
                 role: None,
             }],
         })),
-        Some(Caller::Session(row)) => {
+        Caller::Session(row) => {
             let user = store::by_id(&state.db, &row.user_id)
                 .await?
                 .ok_or_else(AppError::unauthenticated)?;
@@ -207,7 +206,6 @@ pub async fn get_me(State(state): State<AppState>, mut parts: Parts) -> Result<A
                 workspaces: workspaces.into_iter().map(WorkspaceOut::from).collect(),
             }))
         }
-        None => Err(AppError::unauthenticated()),
     }
 }
 

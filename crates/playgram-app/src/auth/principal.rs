@@ -137,6 +137,19 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Calle
     Ok(caller)
 }
 
+/// The authenticated caller (API key or fully signed-in person), as resolved for this request.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match resolve(parts, state).await? {
+            Some(Caller::Session(row)) if row.awaiting_totp => Err(AppError::unauthenticated()),
+            Some(caller) => Ok(caller),
+            None => Err(AppError::unauthenticated()),
+        }
+    }
+}
+
 /// A fully signed-in person (2FA done), whatever workspace they are in.
 #[derive(Clone, Debug)]
 pub struct SignedIn(pub SessionRow);
