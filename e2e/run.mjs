@@ -64,6 +64,7 @@ const browser = await chromium.launch({
 
 let storage;
 let keySecret;
+let inviteLink;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -138,8 +139,29 @@ try {
     await page.click('button:has-text("Send invite")');
     const link = (await page.innerText('#invite-link')).trim();
     expect(link.includes('/invite/'), `link: ${link}`);
+    inviteLink = new URL(link).pathname;
     expect((await page.innerText('#pending')).includes('Pending invites'), 'no pending list');
     expect((await page.locator('.rows li', { hasText: 'grace@example.com' }).count()) === 1, 'invite not listed');
+  });
+
+  await check('the invite link signs a new person up into the workspace', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await other.newPage();
+    watch(p);
+    await p.goto(`${BASE}${inviteLink}`);
+    expect((await heading(p)) === `Join ${USER.workspace}`, `heading: ${await heading(p)}`);
+    expect((await p.inputValue('#join-email')) === 'grace@example.com', 'email not prefilled');
+    expect((await p.getAttribute('a:has-text("Log in first")', 'href')).includes('next='), 'no log-in-first link');
+    await p.fill('#join-name', 'Grace Hopper');
+    await p.fill('#join-password', 'another long password');
+    await p.click('button:has-text("Create account and join")');
+    await p.waitForURL(`${BASE}/app`);
+    expect((await p.innerText('main')).includes('manager'), 'not a manager');
+    const keys = await p.goto(`${BASE}/app/api-keys`);
+    expect(keys.status() === 200 && !(await p.isVisible('button:has-text("Create key")')), 'manager may create keys');
+    await p.goto(`${BASE}/app/audit-log`);
+    expect((await heading(p)) === 'Not allowed here', 'manager sees the audit log');
+    await other.close();
   });
 
   await check('create an API key; its secret is shown once', async () => {

@@ -68,6 +68,14 @@ impl From<Row> for ActivityView {
                 .iter()
                 .map(|(k, v)| match v {
                     serde_json::Value::String(s) => format!("{k}: {s}"),
+                    serde_json::Value::Array(items) => format!(
+                        "{k}: {}",
+                        items
+                            .iter()
+                            .map(|i| i.as_str().map(str::to_owned).unwrap_or(i.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     other => format!("{k}: {other}"),
                 })
                 .collect::<Vec<_>>()

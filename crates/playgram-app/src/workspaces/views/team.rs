@@ -70,8 +70,10 @@ impl TeamPage {
         let me = principal.user_id().cloned();
         let can_manage = chrome.can(Capability::ManageMembers);
         let can_manage_owners = chrome.can(Capability::ManageOwners);
-        let members = store::members(&state.db, &principal.workspace_id)
-            .await?
+        let rows = store::members(&state.db, &principal.workspace_id).await?;
+        // The last owner cannot leave (the service refuses); don't offer it.
+        let owners = rows.iter().filter(|m| m.role() == Role::Owner).count();
+        let members = rows
             .into_iter()
             .map(|m| {
                 let role = m.role();
@@ -86,7 +88,7 @@ impl TeamPage {
                     } else {
                         Vec::new()
                     },
-                    can_remove: may_touch || is_me,
+                    can_remove: may_touch || (is_me && (role != Role::Owner || owners > 1)),
                     user_id: m.user_id.to_string(),
                     name: m.name,
                     email: m.email,
