@@ -85,14 +85,14 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> IpAddr {
         return peer;
     }
     // The last hop is the one our own proxy appended; earlier hops are client-supplied and spoofable.
-    req.headers()
+    let hops: Vec<&str> = req
+        .headers()
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse().ok())
-        .last()
-        .unwrap_or(peer)
+        .collect();
+    hops.last().and_then(|hop| hop.trim().parse().ok()).unwrap_or(peer)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
