@@ -1,0 +1,160 @@
+//! Every configuration key Playgram reads, described once: name, environment variable, expected
+//! form and default. Loading, error messages, `config check` and the README table follow this list.
+
+/// One configuration key: its TOML name, its environment variable, what it expects and its default.
+pub struct Key {
+    pub name: &'static str,
+    pub env: &'static str,
+    pub expects: &'static str,
+    pub default: &'static str,
+    pub secret: bool,
+}
+
+const fn key(
+    name: &'static str,
+    env: &'static str,
+    expects: &'static str,
+    default: &'static str,
+) -> Key {
+    Key {
+        name,
+        env,
+        expects,
+        default,
+        secret: false,
+    }
+}
+
+/// Every key Playgram reads. An empty default means "unset" (derived or optional).
+pub const KEYS: &[Key] = &[
+    key(
+        "bind",
+        "PLAYGRAM_BIND",
+        "a socket address such as 127.0.0.1:8080",
+        "127.0.0.1:8080",
+    ),
+    key(
+        "data_dir",
+        "PLAYGRAM_DATA_DIR",
+        "a directory path",
+        "./data",
+    ),
+    Key {
+        secret: true,
+        ..key(
+            "database_url",
+            "DATABASE_URL",
+            "sqlite://PATH or postgres://USER@HOST/DB (default: sqlite in data_dir)",
+            "",
+        )
+    },
+    Key {
+        secret: true,
+        ..key(
+            "secret_key",
+            "PLAYGRAM_SECRET_KEY",
+            "32 random bytes as 64 hex characters or base64 (default: data_dir/secret.key, created on first start)",
+            "",
+        )
+    },
+    key(
+        "public_url",
+        "PLAYGRAM_PUBLIC_URL",
+        "the URL people use to reach Playgram, such as https://social.example.com (default: http://BIND)",
+        "",
+    ),
+    key(
+        "signup_open",
+        "PLAYGRAM_SIGNUP_OPEN",
+        "true or false: whether anyone may sign up after the first user",
+        "false",
+    ),
+    key(
+        "log_level",
+        "PLAYGRAM_LOG",
+        "a tracing filter such as info or playgram=debug,info",
+        "info",
+    ),
+    key("log_format", "PLAYGRAM_LOG_FORMAT", "text or json", "text"),
+    key(
+        "session_idle_minutes",
+        "PLAYGRAM_SESSION_IDLE_MINUTES",
+        "a whole number of minutes > 0",
+        "10080",
+    ),
+    key(
+        "session_absolute_hours",
+        "PLAYGRAM_SESSION_ABSOLUTE_HOURS",
+        "a whole number of hours > 0",
+        "720",
+    ),
+    key(
+        "login_max_failures_per_account",
+        "PLAYGRAM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "a whole number > 0",
+        "5",
+    ),
+    key(
+        "login_max_failures_per_ip",
+        "PLAYGRAM_LOGIN_MAX_FAILURES_PER_IP",
+        "a whole number > 0",
+        "30",
+    ),
+    key(
+        "login_throttle_minutes",
+        "PLAYGRAM_LOGIN_THROTTLE_MINUTES",
+        "a whole number of minutes > 0",
+        "15",
+    ),
+    key(
+        "max_body_bytes",
+        "PLAYGRAM_MAX_BODY_BYTES",
+        "a whole number of bytes > 0",
+        "1048576",
+    ),
+    key(
+        "db_max_connections",
+        "PLAYGRAM_DB_MAX_CONNECTIONS",
+        "a whole number > 0",
+        "16",
+    ),
+    Key {
+        secret: true,
+        ..key(
+            "smtp_url",
+            "PLAYGRAM_SMTP_URL",
+            "smtp://USER:PASS@HOST:587?tls=required, smtps://… or smtp://HOST:25 (unset: emails go to the log)",
+            "",
+        )
+    },
+    key(
+        "mail_from",
+        "PLAYGRAM_MAIL_FROM",
+        "a mailbox such as Playgram <noreply@example.com>",
+        "Playgram <playgram@localhost>",
+    ),
+    key(
+        "trust_forwarded_for",
+        "PLAYGRAM_TRUST_FORWARDED_FOR",
+        "true or false: take the client IP from the last X-Forwarded-For hop (only behind your own proxy)",
+        "false",
+    ),
+    key(
+        "api_key_cache_seconds",
+        "PLAYGRAM_API_KEY_CACHE_SECONDS",
+        "a whole number of seconds (0 disables the cache)",
+        "5",
+    ),
+    key(
+        "shutdown_grace_seconds",
+        "PLAYGRAM_SHUTDOWN_GRACE_SECONDS",
+        "a whole number of seconds",
+        "20",
+    ),
+    key(
+        "api_key_rotation_overlap_hours",
+        "PLAYGRAM_API_KEY_ROTATION_OVERLAP_HOURS",
+        "a whole number of hours: how long a rotated key's old secret keeps working",
+        "24",
+    ),
+];
