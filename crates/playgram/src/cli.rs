@@ -4,8 +4,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use playgram_app::auth::Role;
 use playgram_app::{AppState, Application, ServeRole};
+use playgram_core::Db;
 use playgram_core::config::{Config, Layers};
-use playgram_core::{Backend, Db};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -227,10 +227,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Backup { to } => {
             let (config, _) = load(file)?;
-            let db = Db::connect(&config.database_url, 1)
-                .await
-                .context("connecting to the database")?;
-            if db.backend() == Backend::Postgres {
+            // Decided by the URL, before connecting: the hint must not wait on an unreachable server.
+            if !config.is_sqlite() {
                 anyhow::bail!(
                     "backup copies SQLite databases. For PostgreSQL use its own tool, for example:\n  pg_dump --format=custom --file=playgram.dump \"$DATABASE_URL\""
                 );
@@ -238,6 +236,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             if to.exists() {
                 anyhow::bail!("{} already exists; choose a new file name", to.display());
             }
+            let db = Db::connect(&config.database_url, 1)
+                .await
+                .context("connecting to the database")?;
             let path = to.to_str().context("the backup path must be valid UTF-8")?;
             db.backup_sqlite(path).await.context("VACUUM INTO")?;
             let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);

@@ -80,12 +80,12 @@ pub async fn enable(
             )
         })?;
     let unix = now_ms() as u64 / 1000;
-    if totp::verify(&secret, code, unix).is_none() {
+    let Some(step) = totp::verify(&secret, code, unix) else {
         return Err(AppError::field(
             "code",
             "That code does not match. Check the time on your phone and try the newest code.",
         ));
-    }
+    };
     let codes = new_recovery_codes();
     let mut tx = state.db.begin().await?;
     store::set_totp(
@@ -103,6 +103,9 @@ pub async fn enable(
     .await?;
     audit::record(&mut tx, Entry::personal(Some(&user.id), "totp.enabled", ip)).await?;
     tx.commit().await?;
+    // The confirming code counts as used (RFC 6238 §5.2): it cannot also sign in. `set_totp` has
+    // just cleared the last step, so this claim succeeds.
+    store::claim_totp_step(&state.db, &user.id, step as i64).await?;
     Ok(codes)
 }
 

@@ -141,9 +141,17 @@ pub async fn rotate_api_key(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Api<KeyWithSecretOut>> {
     let id = ApiKeyId::parse(&id).ok_or_else(AppError::not_found)?;
+    // Read by hand (the body is optional), so the body limit's rejection needs the envelope too.
+    let body = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            crate::http::json::payload_too_large()
+        } else {
+            AppError::bad_request("invalid_body", "The request body could not be read.")
+        }
+    })?;
     let input: RotateIn = if body.iter().all(u8::is_ascii_whitespace) {
         RotateIn::default()
     } else {
