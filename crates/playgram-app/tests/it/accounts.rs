@@ -187,3 +187,21 @@ both!(
         .set("login_max_failures_per_ip", 3)
         .set("login_max_failures_per_account", 10)
 );
+
+async fn two_first_signups_at_once_make_one_owner(app: TestApp) {
+    let body = |n: u32| {
+        json!({
+            "email": format!("first{n}@example.com"), "password": PASSWORD, "name": "First", "workspace_name": format!("W{n}"),
+        })
+    };
+    let (a, b) = tokio::join!(app.try_signup(body(1)), app.try_signup(body(2)));
+    let mut statuses = [a.1.status.as_u16(), b.1.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 403], "{}\n{}", a.1.text, b.1.text);
+    assert_eq!(app.fetch_i64("SELECT COUNT(*) FROM users", &[]).await, 1);
+    assert_eq!(
+        app.fetch_i64("SELECT COUNT(*) FROM workspaces", &[]).await,
+        1
+    );
+}
+both!(two_first_signups_at_once_make_one_owner);

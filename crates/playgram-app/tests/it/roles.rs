@@ -247,3 +247,30 @@ async fn granting_is_bounded_and_the_last_owner_stays(app: TestApp) {
     assert_eq!(log.as_array().map(Vec::len), Some(1), "{log:#}");
 }
 both!(granting_is_bounded_and_the_last_owner_stays);
+
+/// A removed member loses access at once, on their open session.
+async fn removed_member_loses_access(app: TestApp) {
+    let owner = app.owner().await;
+    let agent = app.join_as(&owner, "agent@example.com", "agent").await;
+    agent.browser.get("/api/v1/members").await.ok();
+    owner
+        .browser
+        .delete(&format!("/api/v1/members/{}", agent.id))
+        .await
+        .ok();
+    agent
+        .browser
+        .get("/api/v1/members")
+        .await
+        .err(403, "no_workspace");
+    agent
+        .browser
+        .call(
+            Method::POST,
+            &format!("/api/v1/workspaces/{}/switch", owner.workspace_id),
+            Value::Null,
+        )
+        .await
+        .err(404, "not_found");
+}
+both!(removed_member_loses_access);
