@@ -169,7 +169,11 @@ pub struct KeyBriefOut {
 }
 
 /// Who is calling: the person or API key, and the workspace it acts in.
-pub async fn get_me(State(state): State<AppState>, principal: Principal, caller: Caller) -> Result<Api<MeOut>> {
+pub async fn get_me(
+    State(state): State<AppState>,
+    principal: Principal,
+    caller: Caller,
+) -> Result<Api<MeOut>> {
     match caller {
         Caller::ApiKey(key) => Ok(Api::ok(MeOut {
             user: None,

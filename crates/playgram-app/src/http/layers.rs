@@ -35,18 +35,21 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
 
     // Every log line written while handling the request carries its id through this span.
     let span = tracing::info_span!("request", request_id = %id);
-    let response = super::request_id::scope(id.clone(), async {
-        if declared_length(req.headers())
-            .is_some_and(|len| len > state.config.max_body_bytes as u64)
-        {
-            return super::json::payload_too_large().into_response();
+    let response = super::request_id::scope(
+        id.clone(),
+        async {
+            if declared_length(req.headers())
+                .is_some_and(|len| len > state.config.max_body_bytes as u64)
+            {
+                return super::json::payload_too_large().into_response();
+            }
+            if let Err(error) = csrf::check(&state, &mut req) {
+                return error.into_response();
+            }
+            next.run(req).await
         }
-        if let Err(error) = csrf::check(&state, &mut req) {
-            return error.into_response();
-        }
-        next.run(req).await
-    }
-    .instrument(span))
+        .instrument(span),
+    )
     .await;
 
     let mut response = response;
@@ -92,7 +95,9 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> IpAddr {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .collect();
-    hops.last().and_then(|hop| hop.trim().parse().ok()).unwrap_or(peer)
+    hops.last()
+        .and_then(|hop| hop.trim().parse().ok())
+        .unwrap_or(peer)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {

@@ -15,7 +15,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", document()).into()
+    SwaggerUi::new("/api/docs")
+        .external_url_unchecked("/api/openapi.json", document())
+        .into()
 }
 
 /// The whole document.
@@ -54,7 +56,11 @@ mod tests {
     /// `(method, path)` of every route in router.rs's `api()`, read from its source.
     fn routed() -> BTreeSet<(String, String)> {
         let source = include_str!("../router.rs");
-        let api = source.split("fn api()").nth(1).and_then(|s| s.split(".fallback(").next()).unwrap_or_default();
+        let api = source
+            .split("fn api()")
+            .nth(1)
+            .and_then(|s| s.split(".fallback(").next())
+            .unwrap_or_default();
         let compact: String = api.split_whitespace().collect();
         let mut out = BTreeSet::new();
         for route in compact.split(".route(\"").skip(1) {
@@ -72,7 +78,11 @@ mod tests {
         let doc = document();
         let mut out = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
-            for method in item.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            for method in item
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
                 out.insert((method, path.clone()));
             }
         }
@@ -85,18 +95,30 @@ mod tests {
         assert!(routed.len() > 20, "router.rs could not be read: {routed:?}");
         let missing: Vec<_> = routed.difference(&documented).collect();
         let stale: Vec<_> = documented.difference(&routed).collect();
-        assert!(missing.is_empty(), "routes without an OpenAPI entry: {missing:?}");
-        assert!(stale.is_empty(), "OpenAPI entries without a route: {stale:?}");
+        assert!(
+            missing.is_empty(),
+            "routes without an OpenAPI entry: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "OpenAPI entries without a route: {stale:?}"
+        );
     }
 
     #[test]
     fn every_schema_reference_resolves() {
         let doc = document();
         let text = doc.to_string();
-        let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
+        let schemas = doc["components"]["schemas"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for piece in text.split("\"#/components/schemas/").skip(1) {
             let name = piece.split('"').next().unwrap_or_default();
-            assert!(schemas.contains_key(name), "unresolved schema reference {name}");
+            assert!(
+                schemas.contains_key(name),
+                "unresolved schema reference {name}"
+            );
         }
     }
 }

@@ -26,7 +26,9 @@ fn op(tag: &str, summary: &str, description: &str, auth: Auth) -> Op {
     };
     let mut value = json!({ "tags": [tag], "summary": summary, "description": description, "security": security, "responses": {} });
     if !matches!(auth, Auth::Public) {
-        value["responses"]["401"] = error("Not signed in, or the API key is invalid, expired (`api_key_expired`) or revoked (`api_key_revoked`).");
+        value["responses"]["401"] = error(
+            "Not signed in, or the API key is invalid, expired (`api_key_expired`) or revoked (`api_key_revoked`).",
+        );
     }
     Op { value }
 }
@@ -157,7 +159,10 @@ fn operation_id(method: &str, summary: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut chars = w.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
         })
         .collect();
     format!("{method}{words}")

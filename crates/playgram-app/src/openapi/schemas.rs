@@ -32,98 +32,255 @@ fn scopes() -> Value {
 
 pub fn all() -> Map<String, Value> {
     let entries = [
-        ("Error", object(&["code", "message"], json!({
-            "code": { "type": "string", "description": "Stable snake_case code, e.g. `validation_failed`, `not_found`, `invalid_credentials`, `login_throttled`, `csrf_failed`, `payload_too_large`." },
-            "message": { "type": "string", "description": "A human message." },
-            "details": { "type": "object", "description": "For `validation_failed`: `{fields: {name: message}}`." },
-        }))),
-        ("Meta", object(&["request_id", "timestamp"], json!({
-            "request_id": { "type": "string" },
-            "timestamp": time(),
-            "next_cursor": nullable(json!({ "type": "string" })),
-        }))),
-        ("Envelope", object(&["success", "meta"], json!({
-            "success": { "type": "boolean" },
-            "data": {},
-            "error": nullable(reference("Error")),
-            "meta": reference("Meta"),
-        }))),
-        ("User", object(&["id", "email", "name", "totp_enabled", "created_at"], json!({
-            "id": id("usr"), "email": { "type": "string", "format": "email" }, "name": { "type": "string" },
-            "totp_enabled": { "type": "boolean" }, "created_at": time(),
-        }))),
-        ("Workspace", object(&["id", "name"], json!({
-            "id": id("ws"), "name": { "type": "string" }, "role": nullable(role()),
-        }))),
-        ("SignedIn", object(&["user", "csrf_token"], json!({
-            "user": reference("User"), "workspace": nullable(reference("Workspace")),
-            "csrf_token": { "type": "string", "description": "Send as `X-CSRF-Token` on cookie-authenticated writes from clients that send no `Origin`." },
-        }))),
-        ("Me", object(&["workspace", "workspaces"], json!({
-            "user": nullable(reference("User")),
-            "api_key": nullable(object(&["id", "name", "scopes"], json!({ "id": id("key"), "name": { "type": "string" }, "scopes": scopes() }))),
-            "workspace": reference("Workspace"),
-            "workspaces": { "type": "array", "items": reference("Workspace") },
-        }))),
-        ("Member", object(&["user_id", "email", "name", "role", "totp_enabled", "joined_at"], json!({
-            "user_id": id("usr"), "email": { "type": "string" }, "name": { "type": "string" }, "role": role(),
-            "totp_enabled": { "type": "boolean" }, "joined_at": time(),
-        }))),
-        ("Invite", object(&["id", "email", "role", "status", "created_at", "expires_at"], json!({
-            "id": id("inv"), "email": { "type": "string" }, "role": role(),
-            "status": { "type": "string", "enum": ["pending", "accepted", "revoked", "expired"] },
-            "invited_by": nullable(json!({ "type": "string" })), "created_at": time(), "expires_at": time(),
-        }))),
-        ("CreatedInvite", json!({ "allOf": [reference("Invite"), object(&["accept_url", "emailed"], json!({
+        (
+            "Error",
+            object(
+                &["code", "message"],
+                json!({
+                    "code": { "type": "string", "description": "Stable snake_case code, e.g. `validation_failed`, `not_found`, `invalid_credentials`, `login_throttled`, `csrf_failed`, `payload_too_large`." },
+                    "message": { "type": "string", "description": "A human message." },
+                    "details": { "type": "object", "description": "For `validation_failed`: `{fields: {name: message}}`." },
+                }),
+            ),
+        ),
+        (
+            "Meta",
+            object(
+                &["request_id", "timestamp"],
+                json!({
+                    "request_id": { "type": "string" },
+                    "timestamp": time(),
+                    "next_cursor": nullable(json!({ "type": "string" })),
+                }),
+            ),
+        ),
+        (
+            "Envelope",
+            object(
+                &["success", "meta"],
+                json!({
+                    "success": { "type": "boolean" },
+                    "data": {},
+                    "error": nullable(reference("Error")),
+                    "meta": reference("Meta"),
+                }),
+            ),
+        ),
+        (
+            "User",
+            object(
+                &["id", "email", "name", "totp_enabled", "created_at"],
+                json!({
+                    "id": id("usr"), "email": { "type": "string", "format": "email" }, "name": { "type": "string" },
+                    "totp_enabled": { "type": "boolean" }, "created_at": time(),
+                }),
+            ),
+        ),
+        (
+            "Workspace",
+            object(
+                &["id", "name"],
+                json!({
+                    "id": id("ws"), "name": { "type": "string" }, "role": nullable(role()),
+                }),
+            ),
+        ),
+        (
+            "SignedIn",
+            object(
+                &["user", "csrf_token"],
+                json!({
+                    "user": reference("User"), "workspace": nullable(reference("Workspace")),
+                    "csrf_token": { "type": "string", "description": "Send as `X-CSRF-Token` on cookie-authenticated writes from clients that send no `Origin`." },
+                }),
+            ),
+        ),
+        (
+            "Me",
+            object(
+                &["workspace", "workspaces"],
+                json!({
+                    "user": nullable(reference("User")),
+                    "api_key": nullable(object(&["id", "name", "scopes"], json!({ "id": id("key"), "name": { "type": "string" }, "scopes": scopes() }))),
+                    "workspace": reference("Workspace"),
+                    "workspaces": { "type": "array", "items": reference("Workspace") },
+                }),
+            ),
+        ),
+        (
+            "Member",
+            object(
+                &[
+                    "user_id",
+                    "email",
+                    "name",
+                    "role",
+                    "totp_enabled",
+                    "joined_at",
+                ],
+                json!({
+                    "user_id": id("usr"), "email": { "type": "string" }, "name": { "type": "string" }, "role": role(),
+                    "totp_enabled": { "type": "boolean" }, "joined_at": time(),
+                }),
+            ),
+        ),
+        (
+            "Invite",
+            object(
+                &["id", "email", "role", "status", "created_at", "expires_at"],
+                json!({
+                    "id": id("inv"), "email": { "type": "string" }, "role": role(),
+                    "status": { "type": "string", "enum": ["pending", "accepted", "revoked", "expired"] },
+                    "invited_by": nullable(json!({ "type": "string" })), "created_at": time(), "expires_at": time(),
+                }),
+            ),
+        ),
+        (
+            "CreatedInvite",
+            json!({ "allOf": [reference("Invite"), object(&["accept_url", "emailed"], json!({
             "accept_url": { "type": "string", "format": "uri", "description": "The link to share; shown only now." },
             "emailed": { "type": "boolean" },
-        }))] })),
-        ("ApiKey", object(&["id", "name", "scopes", "status", "created_at"], json!({
-            "id": id("key"), "name": { "type": "string" }, "scopes": scopes(),
-            "status": { "type": "string", "enum": ["active", "expired", "revoked"] },
-            "hint": nullable(json!({ "type": "string", "example": "pgk_VrkY…49hw" })),
-            "created_by": nullable(json!({ "type": "string" })), "created_at": time(),
-            "expires_at": nullable(time()), "last_used_at": nullable(time()), "revoked_at": nullable(time()),
-            "previous_secret_expires_at": nullable(time()),
-        }))),
-        ("ApiKeyWithSecret", json!({ "allOf": [reference("ApiKey"), object(&["secret"], json!({
+        }))] }),
+        ),
+        (
+            "ApiKey",
+            object(
+                &["id", "name", "scopes", "status", "created_at"],
+                json!({
+                    "id": id("key"), "name": { "type": "string" }, "scopes": scopes(),
+                    "status": { "type": "string", "enum": ["active", "expired", "revoked"] },
+                    "hint": nullable(json!({ "type": "string", "example": "pgk_VrkY…49hw" })),
+                    "created_by": nullable(json!({ "type": "string" })), "created_at": time(),
+                    "expires_at": nullable(time()), "last_used_at": nullable(time()), "revoked_at": nullable(time()),
+                    "previous_secret_expires_at": nullable(time()),
+                }),
+            ),
+        ),
+        (
+            "ApiKeyWithSecret",
+            json!({ "allOf": [reference("ApiKey"), object(&["secret"], json!({
             "secret": { "type": "string", "description": "Shown only in this response.", "example": "pgk_VrkYNHZhcTNupYrhsPegHacyXLP3kqb04uleOHP49hw" },
-        }))] })),
-        ("AuditEntry", object(&["id", "action", "actor", "details", "created_at"], json!({
-            "id": id("aud"),
-            "action": { "type": "string", "example": "api_key.created", "description": "login.succeeded, login.failed, logout, user.signed_up, workspace.created, workspace.renamed, member.invited, invite.revoked, member.joined, member.role_changed, member.removed, api_key.created, api_key.rotated, api_key.revoked, totp.enabled, totp.disabled, recovery_codes.regenerated, password.reset_requested, password.reset, password.changed" },
-            "actor": object(&["type"], json!({
-                "type": { "type": "string", "enum": ["user", "api_key", "anonymous"] },
-                "user_id": nullable(id("usr")), "api_key_id": nullable(id("key")), "label": nullable(json!({ "type": "string" })),
-            })),
-            "target": nullable(json!({ "type": "string" })), "ip": nullable(json!({ "type": "string" })),
-            "details": { "type": "object" }, "created_at": time(),
-        }))),
-        ("TotpSetup", object(&["secret", "otpauth_uri"], json!({ "secret": { "type": "string" }, "otpauth_uri": { "type": "string" } }))),
-        ("RecoveryCodes", object(&["recovery_codes"], json!({ "recovery_codes": { "type": "array", "items": { "type": "string", "example": "k7m2-9xqp-4h3w" } } }))),
-        ("SignupIn", object(&["email", "password", "name"], json!({
-            "email": { "type": "string", "format": "email" }, "password": { "type": "string", "minLength": 8, "maxLength": 256 },
-            "name": { "type": "string", "maxLength": 100 }, "workspace_name": { "type": "string", "maxLength": 100, "description": "Required unless joining by `invite_token`." },
-            "invite_token": { "type": "string" },
-        }))),
-        ("LoginIn", object(&["email", "password"], json!({
-            "email": { "type": "string" }, "password": { "type": "string" },
-            "totp_code": { "type": "string", "description": "Required when the account has 2FA: a current code or a recovery code." },
-        }))),
-        ("NameIn", object(&["name"], json!({ "name": { "type": "string", "maxLength": 100 } }))),
-        ("PasswordChangeIn", object(&["current_password", "new_password"], json!({ "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 8 } }))),
-        ("ResetRequestIn", object(&["email"], json!({ "email": { "type": "string" } }))),
-        ("ResetConfirmIn", object(&["token", "password"], json!({ "token": { "type": "string" }, "password": { "type": "string", "minLength": 8 } }))),
-        ("CodeIn", object(&["code"], json!({ "code": { "type": "string", "example": "123456" } }))),
-        ("PasswordIn", object(&["password"], json!({ "password": { "type": "string" } }))),
+        }))] }),
+        ),
+        (
+            "AuditEntry",
+            object(
+                &["id", "action", "actor", "details", "created_at"],
+                json!({
+                    "id": id("aud"),
+                    "action": { "type": "string", "example": "api_key.created", "description": "login.succeeded, login.failed, logout, user.signed_up, workspace.created, workspace.renamed, member.invited, invite.revoked, member.joined, member.role_changed, member.removed, api_key.created, api_key.rotated, api_key.revoked, totp.enabled, totp.disabled, recovery_codes.regenerated, password.reset_requested, password.reset, password.changed" },
+                    "actor": object(&["type"], json!({
+                        "type": { "type": "string", "enum": ["user", "api_key", "anonymous"] },
+                        "user_id": nullable(id("usr")), "api_key_id": nullable(id("key")), "label": nullable(json!({ "type": "string" })),
+                    })),
+                    "target": nullable(json!({ "type": "string" })), "ip": nullable(json!({ "type": "string" })),
+                    "details": { "type": "object" }, "created_at": time(),
+                }),
+            ),
+        ),
+        (
+            "TotpSetup",
+            object(
+                &["secret", "otpauth_uri"],
+                json!({ "secret": { "type": "string" }, "otpauth_uri": { "type": "string" } }),
+            ),
+        ),
+        (
+            "RecoveryCodes",
+            object(
+                &["recovery_codes"],
+                json!({ "recovery_codes": { "type": "array", "items": { "type": "string", "example": "k7m2-9xqp-4h3w" } } }),
+            ),
+        ),
+        (
+            "SignupIn",
+            object(
+                &["email", "password", "name"],
+                json!({
+                    "email": { "type": "string", "format": "email" }, "password": { "type": "string", "minLength": 8, "maxLength": 256 },
+                    "name": { "type": "string", "maxLength": 100 }, "workspace_name": { "type": "string", "maxLength": 100, "description": "Required unless joining by `invite_token`." },
+                    "invite_token": { "type": "string" },
+                }),
+            ),
+        ),
+        (
+            "LoginIn",
+            object(
+                &["email", "password"],
+                json!({
+                    "email": { "type": "string" }, "password": { "type": "string" },
+                    "totp_code": { "type": "string", "description": "Required when the account has 2FA: a current code or a recovery code." },
+                }),
+            ),
+        ),
+        (
+            "NameIn",
+            object(
+                &["name"],
+                json!({ "name": { "type": "string", "maxLength": 100 } }),
+            ),
+        ),
+        (
+            "PasswordChangeIn",
+            object(
+                &["current_password", "new_password"],
+                json!({ "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 8 } }),
+            ),
+        ),
+        (
+            "ResetRequestIn",
+            object(&["email"], json!({ "email": { "type": "string" } })),
+        ),
+        (
+            "ResetConfirmIn",
+            object(
+                &["token", "password"],
+                json!({ "token": { "type": "string" }, "password": { "type": "string", "minLength": 8 } }),
+            ),
+        ),
+        (
+            "CodeIn",
+            object(
+                &["code"],
+                json!({ "code": { "type": "string", "example": "123456" } }),
+            ),
+        ),
+        (
+            "PasswordIn",
+            object(&["password"], json!({ "password": { "type": "string" } })),
+        ),
         ("RoleIn", object(&["role"], json!({ "role": role() }))),
-        ("InviteIn", object(&["email", "role"], json!({ "email": { "type": "string", "format": "email" }, "role": role() }))),
-        ("AcceptIn", object(&["token"], json!({ "token": { "type": "string" } }))),
-        ("ApiKeyIn", object(&["name", "scopes"], json!({
-            "name": { "type": "string", "maxLength": 100 }, "scopes": scopes(),
-            "expires_at": { "type": "string", "format": "date-time", "description": "Absent for no expiry." },
-        }))),
-        ("RotateIn", object(&[], json!({ "overlap_hours": { "type": "integer", "minimum": 0, "maximum": 720, "description": "How long the old secret keeps working (default 24)." } }))),
+        (
+            "InviteIn",
+            object(
+                &["email", "role"],
+                json!({ "email": { "type": "string", "format": "email" }, "role": role() }),
+            ),
+        ),
+        (
+            "AcceptIn",
+            object(&["token"], json!({ "token": { "type": "string" } })),
+        ),
+        (
+            "ApiKeyIn",
+            object(
+                &["name", "scopes"],
+                json!({
+                    "name": { "type": "string", "maxLength": 100 }, "scopes": scopes(),
+                    "expires_at": { "type": "string", "format": "date-time", "description": "Absent for no expiry." },
+                }),
+            ),
+        ),
+        (
+            "RotateIn",
+            object(
+                &[],
+                json!({ "overlap_hours": { "type": "integer", "minimum": 0, "maximum": 720, "description": "How long the old secret keeps working (default 24)." } }),
+            ),
+        ),
     ];
-    entries.into_iter().map(|(name, schema)| (name.to_owned(), schema)).collect()
+    entries
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema))
+        .collect()
 }
