@@ -3,11 +3,15 @@
 //   PLAYGRAM_URL=http://127.0.0.1:8080 node e2e/run.mjs     (against a fresh server: it signs up
 //                                                             the first user)
 //
-// Signs up, logs out, logs in, creates an API key through the page (the secret is shown once),
-// visits the main pages, and saves screenshots of each at 1280 px and 360 px, light and dark, in
-// e2e/screenshots/. Exits non-zero on any failure; the last line reads "e2e: N passed, M failed".
+// Signs up, logs out, logs in, invites a teammate and removes them again, creates, rotates and
+// revokes an API key through the page (each secret is shown once), turns on two-factor
+// authentication with a code computed here (RFC 6238) and logs in with codes and recovery codes,
+// logs in with the keyboard alone, visits the main pages, and saves screenshots of each at 1280 px
+// and 360 px, light and dark, in e2e/screenshots/. Exits non-zero on any failure; the last line
+// reads "e2e: N passed, M failed".
 
 import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +54,65 @@ function watch(page) {
   page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
 }
 
+/** RFC 4648 base32 (the setup key), ignoring spaces, dashes and padding. */
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.toUpperCase().replace(/[\s=-]/g, '')) {
+    const index = alphabet.indexOf(ch);
+    if (index < 0) throw new Error(`not base32: ${ch}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 TOTP: HMAC-SHA1 over the 8-byte big-endian step, dynamic truncation, 6 digits. */
+function totp(key, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const number = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
+  return String(number % 1_000_000).padStart(6, '0');
+}
+
+const currentStep = () => Math.floor(Date.now() / 1000 / 30);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Logs out through the account menu. */
+async function logOut(page) {
+  if (!(await page.isVisible('.user-menu summary'))) await page.goto(`${BASE}/app`);
+  await page.click('.user-menu summary');
+  await page.click('button:has-text("Log out")');
+  await page.waitForURL(/\/login/);
+}
+
+/** Logs in with the password and expects the two-factor prompt. */
+async function logInToPrompt(page) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#login-email', USER.email);
+  await page.fill('#login-password', USER.password);
+  await page.click('button:has-text("Log in")');
+  await page.waitForURL(/\/login\/2fa/);
+  expect((await heading(page)) === 'Two-factor authentication', `heading: ${await heading(page)}`);
+}
+
+/** The API's answer to /api/v1/me with a key: [status, error code or null]. */
+async function me(page, secret) {
+  const response = await page.request.get(`${BASE}/api/v1/me`, {
+    headers: { Authorization: `Bearer ${secret}` },
+  });
+  const body = await response.json().catch(() => ({}));
+  return [response.status(), body.error ? body.error.code : null];
+}
+
 async function heading(page) {
   return (await page.locator('h1').first().innerText()).trim();
 }
@@ -67,6 +130,7 @@ let keySecret;
 let inviteLink;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(10_000); // a missing element fails in seconds, not half a minute
   const page = await context.newPage();
   watch(page);
 
@@ -186,6 +250,41 @@ try {
     expect(response.status() === 200, `status ${response.status()}`);
   });
 
+  let rotatedSecret;
+  await check('rotate the key: a new secret is shown once, old and new both work meanwhile', async () => {
+    await page.goto(`${BASE}/app/api-keys`);
+    const row = page.locator('.row-key', { hasText: 'Website sync' });
+    await row.locator('summary:has-text("Rotate")').click();
+    await row.locator('button:has-text("Rotate secret")').click();
+    await page.waitForSelector('#key-secret');
+    expect((await heading(page)) === 'API keys', `heading: ${await heading(page)}`);
+    expect((await page.innerText('#new-secret')).includes('New secret for'), 'not a rotation notice');
+    expect((await page.innerText('[data-secret-once]')).includes('previous secret keeps working'), 'no overlap notice');
+    rotatedSecret = (await page.innerText('#key-secret')).trim();
+    expect(/^pgk_/.test(rotatedSecret) && rotatedSecret !== keySecret, `secret: ${rotatedSecret}`);
+    const [oldStatus] = await me(page, keySecret);
+    const [newStatus] = await me(page, rotatedSecret);
+    expect(oldStatus === 200 && newStatus === 200, `old ${oldStatus}, new ${newStatus}`);
+    await page.goto(`${BASE}/app/api-keys`);
+    expect(!(await page.content()).includes(rotatedSecret), 'new secret shown again');
+    expect((await page.innerText('.row-key')).includes('previous secret works until'), 'overlap not listed');
+  });
+
+  await check('revoke the key: the API then answers 401 api_key_revoked', async () => {
+    const row = page.locator('.row-key', { hasText: 'Website sync' });
+    await row.locator('summary:has-text("Revoke")').click();
+    expect(await row.locator('details.confirm[open] .confirm-panel').isVisible(), 'no confirm panel');
+    await row.locator('button:has-text("Revoke key")').click();
+    await page.waitForURL(/\/app\/api-keys\?done=revoked/);
+    expect((await page.innerText('.alert-success')).includes('revoked'), 'no notice');
+    expect((await page.innerText('.row-key .badge')).trim() === 'revoked', 'not marked revoked');
+    expect((await page.locator('.row-key summary:has-text("Rotate")').count()) === 0, 'revoked key offers rotate');
+    for (const secret of [rotatedSecret, keySecret]) {
+      const [status, code] = await me(page, secret);
+      expect(status === 401 && code === 'api_key_revoked', `${secret.slice(0, 12)}…: ${status} ${code}`);
+    }
+  });
+
   await check('the audit log lists the key creation and filters by action', async () => {
     await page.goto(`${BASE}/app/audit-log`);
     expect((await page.innerText('table')).includes('API key created'), 'no entry');
@@ -201,6 +300,54 @@ try {
     await page.click('button:has-text("Set up two-factor")');
     await page.waitForSelector('.qr svg');
     expect((await page.innerText('#totp-secret')).trim().length >= 16, 'no setup key');
+  });
+
+  await check('the TOTP helper matches RFC 6238 (SHA-1, T=59 and T=1111111109)', async () => {
+    const key = Buffer.from('12345678901234567890');
+    expect(totp(key, Math.floor(59 / 30)) === '287082', totp(key, 1));
+    expect(totp(key, Math.floor(1111111109 / 30)) === '081804', totp(key, 37037036));
+    expect(base32Decode('GEZDGNBVGY3TQOJQ').toString() === '1234567890', 'base32');
+  });
+
+  let totpKey;
+  let enabledStep;
+  let recoveryCodes = [];
+  await check('turn two-factor on with the code from the setup key; recovery codes shown once', async () => {
+    totpKey = base32Decode((await page.innerText('#totp-secret')).trim());
+    expect(totpKey.length >= 10, `key of ${totpKey.length} bytes`);
+    await page.fill('#totp-code', '000000' === totp(totpKey, currentStep()) ? '111111' : '000000');
+    await page.click('button:has-text("Turn on")');
+    await page.waitForSelector('#totp-code-error');
+    expect(await page.isVisible('.qr svg'), 'a wrong code left set-up');
+    enabledStep = currentStep();
+    await page.fill('#totp-code', totp(totpKey, enabledStep));
+    await page.click('button:has-text("Turn on")');
+    await page.waitForSelector('#recovery-codes');
+    recoveryCodes = (await page.innerText('#recovery-codes')).split('\n').map((c) => c.trim()).filter(Boolean);
+    expect(recoveryCodes.length >= 2 && recoveryCodes.every((c) => /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/.test(c)),
+      `codes: ${recoveryCodes.join(' ')}`);
+    expect((await page.innerText('#two-factor')).includes('On'), 'badge not On');
+    await page.goto(`${BASE}/app/account`);
+    expect((await page.locator('#recovery-codes').count()) === 0, 'codes shown again');
+    expect(!(await page.content()).includes(recoveryCodes[0]), 'a code in the page');
+  });
+
+  await check('remove the invited member from the team page', async () => {
+    await page.goto(`${BASE}/app/team`);
+    const members = page.locator('section[aria-labelledby="members"]');
+    const row = members.locator('.row-member', { hasText: 'grace@example.com' });
+    expect((await row.count()) === 1, 'grace not a member');
+    const before = Number(await members.locator('.count').innerText());
+    await row.locator('summary:has-text("Remove")').click();
+    const panel = row.locator('.confirm-panel');
+    expect(await panel.isVisible(), 'no confirm panel');
+    expect((await panel.innerText()).includes('Remove Grace Hopper'), `panel: ${await panel.innerText()}`);
+    await panel.locator('button:has-text("Remove member")').click();
+    await page.waitForLoadState();
+    expect((await heading(page)) === 'Team', `heading: ${await heading(page)}`);
+    expect(await page.isVisible('.alert-success'), 'no notice');
+    expect((await members.locator('.row-member', { hasText: 'grace@example.com' }).count()) === 0, 'still listed');
+    expect(Number(await members.locator('.count').innerText()) === before - 1, 'count unchanged');
   });
 
   await check('the theme toggle switches to dark and remembers it', async () => {
@@ -234,7 +381,6 @@ try {
   });
 
   storage = await context.storageState();
-  await context.close();
 
   await check('at 360 px the navigation folds into a working menu', async () => {
     const phone = await browser.newContext({ storageState: storage, viewport: { width: 360, height: 780 } });
@@ -277,9 +423,74 @@ try {
     }
   });
 
+  await check('log in with two-factor: a wrong code is refused beside the field, the right one signs in', async () => {
+    await logOut(page);
+    await logInToPrompt(page);
+    const right = () => totp(totpKey, currentStep());
+    await page.fill('#totp-code', String((Number(right()) + 500000) % 1000000).padStart(6, '0'));
+    await page.click('button:has-text("Verify and log in")');
+    await page.waitForSelector('#totp-code-error');
+    expect((await page.innerText('#totp-code-error')).includes('not right'), 'no message');
+    expect((await page.getAttribute('#totp-code', 'aria-invalid')) === 'true', 'not marked invalid');
+    const described = await page.getAttribute('#totp-code', 'aria-describedby');
+    expect(described && described.includes('totp-code-error'), `aria-describedby: ${described}`);
+    // A step's code works once, and enabling used one: wait for the next step if need be.
+    while (currentStep() <= enabledStep) await sleep(250);
+    await page.fill('#totp-code', right());
+    await page.click('button:has-text("Verify and log in")');
+    await page.waitForURL(`${BASE}/app`);
+    expect((await heading(page)).startsWith('Welcome'), `heading: ${await heading(page)}`);
+  });
+
+  await check('log in using only the keyboard, then with a recovery code', async () => {
+    await logOut(page);
+    await page.goto(`${BASE}/login`);
+    for (let i = 0; i < 8; i += 1) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement.id)) === 'login-email') break;
+    }
+    expect((await page.evaluate(() => document.activeElement.id)) === 'login-email', 'Tab never reached the email');
+    await page.keyboard.type(USER.email);
+    await page.keyboard.press('Tab');
+    expect((await page.evaluate(() => document.activeElement.id)) === 'login-password', 'Tab skipped the password');
+    await page.keyboard.type(USER.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/login\/2fa/);
+    let focused = await page.evaluate(() => document.activeElement.id);
+    if (focused !== 'totp-code') {
+      for (let i = 0; i < 8 && focused !== 'totp-code'; i += 1) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => document.activeElement.id);
+      }
+    }
+    expect(focused === 'totp-code', 'Tab never reached the code');
+    await page.keyboard.type(recoveryCodes[0].toUpperCase());
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${BASE}/app`);
+    expect((await heading(page)).startsWith('Welcome'), `heading: ${await heading(page)}`);
+    await page.goto(`${BASE}/app/account`);
+    const left = (await page.innerText('#two-factor-section')).match(/You have (\d+) unused/);
+    expect(left && Number(left[1]) === recoveryCodes.length - 1, `unused: ${left && left[1]}`);
+  });
+
+  await check('a recovery code works only once', async () => {
+    await logOut(page);
+    await logInToPrompt(page);
+    await page.fill('#totp-code', recoveryCodes[0]);
+    await page.click('button:has-text("Verify and log in")');
+    await page.waitForSelector('#totp-code-error');
+    expect(new URL(page.url()).pathname === '/login/2fa', `at ${page.url()}`);
+    const signedIn = await page.request.get(`${BASE}/app`, { maxRedirects: 0 });
+    expect(signedIn.status() !== 200, 'the half session reaches /app');
+    await page.fill('#totp-code', recoveryCodes[1]);
+    await page.click('button:has-text("Verify and log in")');
+    await page.waitForURL(`${BASE}/app`);
+  });
+
   await check('no script errors or CSP violations on any page', async () => {
     expect(problems.length === 0, problems.join('\n'));
   });
+  await context.close();
 } catch (error) {
   failed += 1;
   console.log(`  FAIL unexpected: ${error && error.stack || error}`);
