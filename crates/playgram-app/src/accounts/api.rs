@@ -155,8 +155,8 @@ pub struct MeOut {
     pub user: Option<UserOut>,
     /// The API key making the call (absent for a session).
     pub api_key: Option<KeyBriefOut>,
-    /// The workspace this call acts in.
-    pub workspace: WorkspaceOut,
+    /// The workspace this call acts in; `null` for a person who no longer belongs to any.
+    pub workspace: Option<WorkspaceOut>,
     /// Every workspace the person belongs to (for an API key: only its own).
     pub workspaces: Vec<WorkspaceOut>,
 }
@@ -171,9 +171,15 @@ pub struct KeyBriefOut {
 /// Who is calling: the person or API key, and the workspace it acts in.
 pub async fn get_me(
     State(state): State<AppState>,
-    principal: Principal,
     caller: Caller,
+    principal: std::result::Result<Principal, AppError>,
 ) -> Result<Api<MeOut>> {
+    // A person removed from every workspace can still ask who they are (and then create one).
+    let principal = match principal {
+        Ok(principal) => Some(principal),
+        Err(error) if error.code() == "no_workspace" => None,
+        Err(error) => return Err(error),
+    };
     match caller {
         Caller::ApiKey(key) => Ok(Api::ok(MeOut {
             user: None,
@@ -182,11 +188,11 @@ pub async fn get_me(
                 name: key.name.clone(),
                 scopes: key.scopes.names(),
             }),
-            workspace: WorkspaceOut {
+            workspace: Some(WorkspaceOut {
                 id: key.workspace_id.clone(),
                 name: key.workspace_name.clone(),
                 role: None,
-            },
+            }),
             workspaces: vec![WorkspaceOut {
                 id: key.workspace_id,
                 name: key.workspace_name,
@@ -202,11 +208,11 @@ pub async fn get_me(
             Ok(Api::ok(MeOut {
                 user: Some(user.into()),
                 api_key: None,
-                workspace: WorkspaceOut {
-                    id: principal.workspace_id,
-                    name: principal.workspace_name,
-                    role: principal.role,
-                },
+                workspace: principal.map(|p| WorkspaceOut {
+                    id: p.workspace_id,
+                    name: p.workspace_name,
+                    role: p.role,
+                }),
                 workspaces: workspaces.into_iter().map(WorkspaceOut::from).collect(),
             }))
         }

@@ -61,7 +61,7 @@ pub async fn create(
         ));
     }
     if let Some(own) = &principal.scopes
-        && scopes.names().iter().any(|s| !own.names().contains(s))
+        && !scopes.within(own)
     {
         return Err(AppError::field(
             "scopes",

@@ -98,7 +98,8 @@ pub struct Filter {
     pub limit: i64,
 }
 
-/// A workspace's log, newest first, one page.
+/// A workspace's log, newest first, one page. A member's person-level events (logins, 2FA, password)
+/// appear from the time they joined, not before.
 pub async fn list(db: &Db, workspace_id: &WorkspaceId, filter: &Filter) -> sqlx::Result<Vec<Row>> {
     on_db!(db, pool => sqlx::query_as(
         "SELECT a.id, a.action, a.actor_user_id, u.email AS actor_email, a.actor_api_key_id, k.name AS actor_key_name,
@@ -107,7 +108,9 @@ pub async fn list(db: &Db, workspace_id: &WorkspaceId, filter: &Filter) -> sqlx:
          LEFT JOIN users u ON u.id = a.actor_user_id
          LEFT JOIN api_keys k ON k.id = a.actor_api_key_id
          WHERE (a.workspace_id = $1
-                OR (a.workspace_id IS NULL AND a.actor_user_id IN (SELECT user_id FROM memberships WHERE workspace_id = $1)))
+                OR (a.workspace_id IS NULL AND EXISTS (
+                    SELECT 1 FROM memberships m
+                    WHERE m.workspace_id = $1 AND m.user_id = a.actor_user_id AND m.created_at <= a.created_at)))
            AND ($2 IS NULL OR a.action = $2)
            AND ($3 IS NULL OR a.id < $3)
          ORDER BY a.id DESC

@@ -235,6 +235,15 @@ impl Scopes {
             .any(|s| s.capabilities().contains(&capability))
     }
 
+    /// True when every capability these scopes grant is also granted by `other`
+    /// (`api_keys:read` is within `api_keys:write`).
+    pub fn within(&self, other: &Scopes) -> bool {
+        self.0
+            .iter()
+            .flat_map(|s| s.capabilities())
+            .all(|c| other.grants(*c))
+    }
+
     /// The first scope that grants something `role` does not hold.
     pub fn beyond(&self, role: Role) -> Option<Scope> {
         self.0
@@ -271,6 +280,9 @@ mod tests {
         assert!(!scopes.grants(Capability::ReadAuditLog));
         assert_eq!(scopes.beyond(Role::Manager), Some(Scope::ApiKeysWrite));
         assert_eq!(scopes.beyond(Role::Admin), None);
+        let read = Scopes::parse_list(["api_keys:read"]).unwrap_or_default();
+        let write = Scopes::parse_list(["api_keys:write"]).unwrap_or_default();
+        assert!(read.within(&write) && !write.within(&read));
         assert!(Scopes::parse_list(["nope"]).is_err());
         assert!(Scopes::parse_list([]).is_err());
     }

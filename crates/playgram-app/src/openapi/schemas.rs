@@ -98,11 +98,11 @@ pub fn all() -> Map<String, Value> {
         (
             "Me",
             object(
-                &["workspace", "workspaces"],
+                &["workspaces"],
                 json!({
                     "user": nullable(reference("User")),
                     "api_key": nullable(object(&["id", "name", "scopes"], json!({ "id": id("key"), "name": { "type": "string" }, "scopes": scopes() }))),
-                    "workspace": reference("Workspace"),
+                    "workspace": nullable(reference("Workspace")),
                     "workspaces": { "type": "array", "items": reference("Workspace") },
                 }),
             ),

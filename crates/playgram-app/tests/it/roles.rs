@@ -272,5 +272,9 @@ async fn removed_member_loses_access(app: TestApp) {
         )
         .await
         .err(404, "not_found");
+    // They can still see who they are, with no workspace, and start one of their own.
+    let me = agent.browser.get("/api/v1/me").await.ok();
+    assert_eq!(me["workspace"], Value::Null);
+    assert_eq!(me["workspaces"].as_array().map(Vec::len), Some(0));
 }
 both!(removed_member_loses_access);
