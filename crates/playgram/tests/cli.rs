@@ -230,3 +230,108 @@ fn backup_on_postgres_points_to_pg_dump() {
     );
     assert!(!dir.path("playgram.dump").exists());
 }
+
+/// `GET path` over a plain TCP connection; the status code, or 0 when nothing answers.
+fn http_status(port: u16, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    if stream.write_all(request.as_bytes()).is_err()
+        || stream.read_to_string(&mut response).is_err()
+    {
+        return 0;
+    }
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Starts `playgram serve` with extra arguments on a free port and waits until `/healthz` answers.
+fn serve(dir: &Path, args: &[&str]) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_playgram"))
+        .args(["serve", "--bind", &bind])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PLAYGRAM_DATA_DIR", dir.join("data"))
+        .env("PLAYGRAM_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start playgram serve");
+    let started = Instant::now();
+    while http_status(port, "/healthz") != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "playgram serve did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+/// Sends SIGTERM and waits for the process to exit by itself.
+fn terminate(mut child: std::process::Child) -> Run {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "playgram did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        ok: status.success(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+#[test]
+fn serve_starts_with_zero_configuration_and_stops_gracefully_on_sigterm() {
+    let dir = Scratch::new();
+    let (child, port) = serve(&dir.0, &[]);
+    assert_eq!(http_status(port, "/readyz"), 200);
+    assert_eq!(http_status(port, "/api/v1/me"), 401);
+    assert!(dir.path("data/playgram.db").exists() && dir.path("data/secret.key").exists());
+    let run = terminate(child);
+    assert!(run.ok, "exit status after SIGTERM: {}", run.stderr);
+    assert!(run.stdout.contains("shutting down"), "{}", run.stdout);
+    assert_eq!(
+        http_status(port, "/healthz"),
+        0,
+        "still answering after shutdown"
+    );
+}
+
+#[test]
+fn worker_role_serves_only_the_operational_endpoints() {
+    let dir = Scratch::new();
+    let (child, port) = serve(&dir.0, &["--role", "worker"]);
+    assert_eq!(http_status(port, "/readyz"), 200);
+    assert_eq!(http_status(port, "/metrics"), 200);
+    assert_eq!(http_status(port, "/api/v1/me"), 404);
+    assert_eq!(http_status(port, "/login"), 404);
+    assert!(terminate(child).ok);
+}
