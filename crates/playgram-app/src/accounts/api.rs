@@ -361,8 +361,7 @@ pub async fn disable_totp(
     let user = store::by_id(&state.db, &session.user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    service::confirm_password(&user, &input.password).await?;
-    totp::disable(&state, &user, origin.ip).await?;
+    totp::disable(&state, &user, &input.password, origin.ip).await?;
     Ok(Api::ok(()))
 }
 
@@ -376,8 +375,7 @@ pub async fn regenerate_recovery_codes(
     let user = store::by_id(&state.db, &session.user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    service::confirm_password(&user, &input.password).await?;
-    let codes = totp::regenerate_recovery_codes(&state, &user, origin.ip).await?;
+    let codes = totp::regenerate_recovery_codes(&state, &user, &input.password, origin.ip).await?;
     Ok(Api::ok(RecoveryCodesOut {
         recovery_codes: codes,
     }))

@@ -109,7 +109,8 @@ pub async fn enable(
     Ok(codes)
 }
 
-pub async fn disable(state: &AppState, user: &UserRow, ip: String) -> Result<()> {
+pub async fn disable(state: &AppState, user: &UserRow, password: &str, ip: String) -> Result<()> {
+    super::service::confirm_password(user, password).await?;
     let mut tx = state.db.begin().await?;
     store::set_totp(&mut tx, &user.id, None, None).await?;
     store::replace_recovery_codes(&mut tx, &user.id, &[]).await?;
@@ -125,8 +126,10 @@ pub async fn disable(state: &AppState, user: &UserRow, ip: String) -> Result<()>
 pub async fn regenerate_recovery_codes(
     state: &AppState,
     user: &UserRow,
+    password: &str,
     ip: String,
 ) -> Result<Vec<String>> {
+    super::service::confirm_password(user, password).await?;
     if !user.totp_enabled() {
         return Err(AppError::conflict(
             "totp_not_enabled",

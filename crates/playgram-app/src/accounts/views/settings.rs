@@ -224,10 +224,7 @@ pub async fn disable_totp(
     PageForm(input): PageForm<PasswordConfirmForm>,
 ) -> PageResult {
     let mut page = AccountPage::load(&state, chrome).await?;
-    let result = match service::confirm_password(&page.user, &input.password).await {
-        Ok(()) => totp::disable(&state, &page.user, origin.ip).await,
-        Err(error) => Err(error),
-    };
+    let result = totp::disable(&state, &page.user, &input.password, origin.ip).await;
     match result {
         Ok(()) => Ok(see_other("/app/account?done=totp_off")),
         Err(error) => {
@@ -245,10 +242,8 @@ pub async fn regenerate_recovery_codes(
     PageForm(input): PageForm<PasswordConfirmForm>,
 ) -> PageResult {
     let mut page = AccountPage::load(&state, chrome).await?;
-    let result = match service::confirm_password(&page.user, &input.password).await {
-        Ok(()) => totp::regenerate_recovery_codes(&state, &page.user, origin.ip).await,
-        Err(error) => Err(error),
-    };
+    let result =
+        totp::regenerate_recovery_codes(&state, &page.user, &input.password, origin.ip).await;
     match result {
         Ok(codes) => {
             let mut page = AccountPage::load(&state, page.chrome).await?;
