@@ -188,7 +188,11 @@ pub async fn show_totp_prompt(
         return Ok(see_other("/login"));
     };
     Ok(TotpPromptPage {
-        form: FormState::new("totp"),
+        // The one field on the page, reached straight from the login form: focus it.
+        form: FormState {
+            first: Some("code"),
+            ..FormState::new("totp")
+        },
         email: row.email,
         next: safe_next(query.next.as_deref()),
     }
