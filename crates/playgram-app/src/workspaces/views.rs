@@ -30,6 +30,8 @@ pub struct WorkspacesPage {
     pub create_form: FormState,
     pub create_name: String,
     pub rename_form: FormState,
+    /// What was typed into a refused rename, shown again instead of the current name.
+    pub rename_name: Option<String>,
     pub can_rename: bool,
     pub notice: Option<&'static str>,
 }
@@ -42,6 +44,7 @@ impl WorkspacesPage {
             create_form: FormState::new("create"),
             create_name: String::new(),
             rename_form: FormState::new("rename"),
+            rename_name: None,
             notice: None,
         }
     }
@@ -97,6 +100,7 @@ pub async fn rename_workspace(
             let status = error.status();
             let mut page = WorkspacesPage::new(chrome);
             page.rename_form = FormState::rejected("rename", error, &["name"])?;
+            page.rename_name = Some(input.name);
             Ok((status, page).into_response())
         }
     }
