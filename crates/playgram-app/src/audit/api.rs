@@ -16,8 +16,9 @@ pub struct ListQuery {
     pub action: Option<String>,
     /// The `meta.next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
+    /// Page size, 1–200 (default 50). Read as text so that `limit=abc` gets the envelope's
+    /// `invalid_limit` rather than the query extractor's plain-text rejection.
+    pub limit: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -85,7 +86,15 @@ pub fn filter_from(query: &ListQuery) -> Result<Filter> {
         })?),
         None => None,
     };
-    let limit = query.limit.unwrap_or(50);
+    let limit = match query
+        .limit
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        Some(text) => text.parse::<i64>().unwrap_or(0),
+        None => 50,
+    };
     if !(1..=200).contains(&limit) {
         return Err(AppError::bad_request(
             "invalid_limit",

@@ -116,7 +116,7 @@ pub async fn list_audit_log(
     let principal = chrome.principal()?;
     principal.require(Capability::ReadAuditLog)?;
     let filter = filter_from(&ListQuery {
-        limit: Some(PAGE_SIZE),
+        limit: Some(PAGE_SIZE.to_string()),
         ..query
     })?;
     let rows = store::list(&state.db, &principal.workspace_id, &filter).await?;
