@@ -39,6 +39,10 @@ pub struct OverviewPage {
 }
 
 pub async fn show_overview(State(state): State<AppState>, chrome: Chrome) -> PageResult {
+    // No workspace (the last one left, or removed from it): the workspaces page says what to do.
+    if chrome.principal.is_none() {
+        return Ok(see_other("/app/workspaces"));
+    }
     let principal = chrome.principal()?;
     let workspace = &principal.workspace_id;
     let members = crate::workspaces::store::members(&state.db, workspace)
