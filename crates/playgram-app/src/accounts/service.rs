@@ -396,13 +396,17 @@ pub async fn change_password(
     let user = store::by_id(&state.db, user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    if !crypto::verify_password(current, &user.password_hash).await {
-        return Err(AppError::field(
+    let current_ok = if crypto::verify_password(current, &user.password_hash).await {
+        Ok(())
+    } else {
+        Err(AppError::field(
             "current_password",
             "This is not your current password.",
-        ));
-    }
-    let password = Password::parse(new, "new_password")?;
+        ))
+    };
+    let password = Password::parse(new, "new_password");
+    all_fields([current_ok.as_ref().err(), password.as_ref().err()])?;
+    let password = password?;
     let hash = crypto::hash_password(password.as_str()).await?;
     let mut tx = state.db.begin().await?;
     store::set_password(&mut tx, user_id, &hash).await?;

@@ -177,7 +177,7 @@ pub async fn take_reset(tx: &mut Tx, token_hash: &str) -> sqlx::Result<Option<Us
 
 pub async fn reset_is_live(db: &Db, token_hash: &str) -> sqlx::Result<bool> {
     let found: Option<i64> = on_db!(db, pool => sqlx::query_scalar(
-        "SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        "SELECT CAST(1 AS BIGINT) FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash)
     .bind(now_ms())
@@ -188,7 +188,7 @@ pub async fn reset_is_live(db: &Db, token_hash: &str) -> sqlx::Result<bool> {
 
 /// Whether anyone has signed up yet (the first visit goes to sign-up, later ones to login).
 pub async fn has_users(db: &Db) -> sqlx::Result<bool> {
-    let found: Option<i64> = on_db!(db, pool => sqlx::query_scalar("SELECT 1 FROM users LIMIT 1")
+    let found: Option<i64> = on_db!(db, pool => sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM users LIMIT 1")
         .fetch_optional(pool)
         .await)?;
     Ok(found.is_some())

@@ -121,7 +121,7 @@ pub fn all() -> Map<String, Value> {
         ("delete", "/members/{user_id}", op("workspaces", "Remove a member (or leave)", "Your own id leaves the workspace. The last owner cannot leave or be removed.", Auth::Any)
             .path_id("user_id", "usr").ok(200, None).fails(403, "`forbidden`.").fails(404, "`not_found`.").fails(409, "`last_owner`.")),
         ("get", "/invites", op("workspaces", "List invites", "Newest first, with their status.", Auth::Any).ok(200, list_of("Invite")).fails(403, "`forbidden`.")),
-        ("post", "/invites", op("workspaces", "Invite someone", "Creates a 7-day, single-use invite link with a role (emailed when SMTP is configured) and answers the link. You can only grant roles up to your own (managers: agent or viewer).", Auth::Any)
+        ("post", "/invites", op("workspaces", "Invite someone", "Creates a 7-day, single-use invite link with a role (emailed when SMTP is configured) and answers the link. You can only grant roles up to your own (managers: agent or viewer). An address that is already a member is refused (`validation_failed` on `email`); inviting an address again revokes its earlier pending invite.", Auth::Any)
             .body("InviteIn").ok(201, one("CreatedInvite")).fails(403, "`forbidden`.").fails(422, INVALID)),
         ("post", "/invites/accept", op("workspaces", "Accept an invite", "Joins the invite's workspace as the signed-in person and switches to it.", Auth::Session)
             .body("AcceptIn").ok(201, one("Workspace")).fails(404, "`invite_not_found`.").fails(409, "`already_member`.").fails(410, "`invite_not_pending`.")),

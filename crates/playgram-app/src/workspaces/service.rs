@@ -84,6 +84,19 @@ pub async fn invite(
     let id = InviteId::new();
     let token = random_token();
     let mut tx = state.db.begin().await?;
+    if store::is_member_email(&mut tx, &principal.workspace_id, email.as_str()).await? {
+        return Err(AppError::validation(
+            [(
+                "email",
+                "This person is already a member of this workspace.".to_owned(),
+            )]
+            .into(),
+        ));
+    }
+    // Inviting the same address again sends a fresh link and retires the earlier one, so only
+    // one pending invite per address exists and the list stays honest.
+    let replaced =
+        store::revoke_pending_for_email(&mut tx, &principal.workspace_id, email.as_str()).await?;
     store::insert_invite(
         &mut tx,
         NewInvite {
@@ -100,7 +113,7 @@ pub async fn invite(
     let entry = Entry::by(principal, "member.invited").target(&id);
     audit::record(
         &mut tx,
-        entry.details(serde_json::json!({ "email": email.as_str(), "role": role })),
+        entry.details(serde_json::json!({ "email": email.as_str(), "role": role, "replaced_invites": replaced })),
     )
     .await?;
     let invite = store::invite_by_id(&mut tx, &principal.workspace_id, &id)

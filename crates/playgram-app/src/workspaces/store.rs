@@ -236,6 +236,40 @@ pub async fn mark_invite_accepted(
     Ok(done == 1)
 }
 
+/// True when someone with this (lower-cased) address already belongs to the workspace.
+pub async fn is_member_email(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    email: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT CAST(1 AS BIGINT) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2",
+    )
+    .bind(workspace_id)
+    .bind(email)
+    .fetch_optional(conn)
+    .await)?;
+    Ok(found.is_some())
+}
+
+/// Revokes the pending invites of an address (before a fresh one is sent); returns how many.
+pub async fn revoke_pending_for_email(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    email: &str,
+) -> sqlx::Result<u64> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE invites SET revoked_at = $1
+         WHERE workspace_id = $2 AND email = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(workspace_id)
+    .bind(email)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
 pub async fn revoke_invite(
     tx: &mut Tx,
     workspace_id: &WorkspaceId,

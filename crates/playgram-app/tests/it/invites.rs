@@ -168,3 +168,53 @@ async fn revoked_and_expired_invites_are_refused(app: TestApp) {
     assert_eq!(app.fetch_i64("SELECT COUNT(*) FROM users", &[]).await, 1);
 }
 both!(revoked_and_expired_invites_are_refused);
+
+async fn members_are_not_invited_and_a_new_invite_replaces_the_old(app: TestApp) {
+    let owner = app.owner().await;
+    let agent = app.join_as(&owner, "agent@example.com", "agent").await;
+    for email in [owner.email.as_str(), "AGENT@example.com"] {
+        let refused = owner
+            .browser
+            .post(
+                "/api/v1/invites",
+                json!({ "email": email, "role": "viewer" }),
+            )
+            .await;
+        refused.err(422, "validation_failed");
+        assert!(refused.field_error("email").contains("already a member"));
+    }
+    drop(agent);
+
+    let first = app.invite(&owner, "mia@example.com", "agent").await;
+    let second = app.invite(&owner, "mia@example.com", "manager").await;
+    let invites = owner.browser.get("/api/v1/invites").await.ok();
+    let statuses: Vec<(&str, &str)> = invites
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["email"] == "mia@example.com")
+        .map(|i| (i["role"].as_str().unwrap(), i["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("manager", "pending"), ("agent", "revoked")],
+        "newest first"
+    );
+    app.bare()
+        .post(
+            "/api/v1/auth/signup",
+            signup_with(&token_of(&first), "mia@example.com"),
+        )
+        .await
+        .err(410, "invite_not_pending");
+    let joined = app
+        .bare()
+        .post(
+            "/api/v1/auth/signup",
+            signup_with(&token_of(&second), "mia@example.com"),
+        )
+        .await
+        .ok_with(201);
+    assert_eq!(joined["workspace"]["role"], "manager");
+}
+both!(members_are_not_invited_and_a_new_invite_replaces_the_old);

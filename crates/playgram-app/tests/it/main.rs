@@ -6,6 +6,7 @@ mod accounts;
 mod api_keys;
 mod http;
 mod invites;
+mod pages;
 mod password_reset;
 mod roles;
 mod sessions;

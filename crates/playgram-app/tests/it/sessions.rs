@@ -130,14 +130,16 @@ both!(
 async fn changing_the_password_ends_the_other_sessions(app: TestApp) {
     let owner = app.owner().await;
     let laptop = app.login(&owner.email, PASSWORD).await;
-    owner
+    let refused = owner
         .browser
         .post(
             "/api/v1/me/password",
-            serde_json::json!({ "current_password": "wrong password", "new_password": "another passphrase" }),
+            serde_json::json!({ "current_password": "wrong password", "new_password": "short" }),
         )
-        .await
-        .field_error("current_password");
+        .await;
+    // Both problems are reported at once.
+    refused.field_error("current_password");
+    refused.field_error("new_password");
     owner
         .browser
         .post(

@@ -1,0 +1,102 @@
+//! The dashboard's pages on both backends: every page renders, redirects go where they should, and
+//! one form post per area works. (The browser test in e2e/ clicks through them on SQLite; this
+//! catches a page whose SQL only one backend accepts.)
+
+use playgram_testkit::{TestApp, both, token_of};
+use reqwest::Method;
+use serde_json::json;
+
+/// Every page a signed-in owner can open from the navigation.
+const SIGNED_IN_PAGES: &[&str] = &[
+    "/app",
+    "/app/team",
+    "/app/api-keys",
+    "/app/audit-log",
+    "/app/account",
+    "/app/workspaces",
+    "/app/inbox",
+    "/app/contacts",
+    "/app/publishing",
+    "/app/qr",
+    "/app/bookings",
+    "/app/ai",
+    "/app/webhooks",
+    "/app/jobs",
+    "/app/shop",
+    "/app/analytics",
+    "/app/tools",
+];
+
+async fn pages_render_on_every_backend(app: TestApp) {
+    let visitor = app.bare();
+    let root = visitor.get("/").await;
+    assert_eq!(
+        (root.status.as_u16(), root.header("location")),
+        (303, Some("/signup")),
+        "a new server asks for the first account"
+    );
+    for page in ["/signup", "/login", "/password-reset"] {
+        let reply = visitor.get(page).await;
+        assert_eq!(reply.status.as_u16(), 200, "{page}: {}", reply.text);
+        assert!(reply.text.contains("<html"), "{page} is a page");
+    }
+    let redirect = visitor.get("/app/team").await;
+    assert_eq!(
+        redirect.status.as_u16(),
+        303,
+        "signed out: to the login page"
+    );
+    assert!(
+        redirect
+            .header("location")
+            .is_some_and(|l| l.starts_with("/login?next="))
+    );
+
+    let owner = app.owner().await;
+    let root = owner.browser.get("/").await;
+    assert_eq!(root.header("location"), Some("/app"));
+    for page in SIGNED_IN_PAGES {
+        let reply = owner.browser.get(page).await;
+        assert_eq!(reply.status.as_u16(), 200, "{page}: {}", reply.text);
+    }
+
+    // A page form: invite someone from the team page; the link is shown and opens for a visitor.
+    let form = owner
+        .browser
+        .request(Method::POST, "/app/team/invites")
+        .form(&[("email", "mia@example.com"), ("role", "agent")]);
+    let invited = owner.browser.send(form).await;
+    assert_eq!(invited.status.as_u16(), 201, "{}", invited.text);
+    let link = app.mail.last_to("mia@example.com").await.link("/invite/");
+    assert!(
+        invited.text.contains(&token_of(&link)),
+        "the accept link is shown to the inviter"
+    );
+    let invite_page = visitor.get(&format!("/invite/{}", token_of(&link))).await;
+    assert_eq!(invite_page.status.as_u16(), 200, "{}", invite_page.text);
+    assert!(
+        invite_page.text.contains("mia@example.com"),
+        "the invited address is prefilled"
+    );
+
+    // The reset page checks its token in the database before showing the form.
+    visitor
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({ "email": owner.email }),
+        )
+        .await
+        .ok_with(202);
+    let reset = app
+        .mail
+        .last_to(&owner.email)
+        .await
+        .link("/password-reset/");
+    let reset_page = visitor
+        .get(&format!("/password-reset/{}", token_of(&reset)))
+        .await;
+    assert_eq!(reset_page.status.as_u16(), 200, "{}", reset_page.text);
+    let bogus = visitor.get("/password-reset/not-a-real-token").await;
+    assert_eq!(bogus.status.as_u16(), 410, "{}", bogus.text);
+}
+both!(pages_render_on_every_backend);
