@@ -60,6 +60,11 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>, origin: &Origin) -
         workspace_name.as_ref().err(),
     ])?;
     let (email, password, name, workspace_name) = (email?, password?, name?, workspace_name?);
+    // Refuse a closed sign-up before the costly hash; the check is repeated in the transaction,
+    // where it is authoritative.
+    if invite.is_none() && !state.config.signup_open && store::has_users(&state.db).await? {
+        return Err(signup_closed());
+    }
     let password_hash = crypto::hash_password(password.as_str()).await?;
 
     let user_id = UserId::new();
@@ -67,11 +72,7 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>, origin: &Origin) -
     serialize_signups(&mut tx).await?;
     let first = store::count_users(&mut tx).await? == 0;
     if !first && invite.is_none() && !state.config.signup_open {
-        return Err(AppError::client(
-            StatusCode::FORBIDDEN,
-            "signup_closed",
-            "Sign-up is by invitation. Ask a workspace admin for an invite link.",
-        ));
+        return Err(signup_closed());
     }
     if let Err(error) = store::insert_user(
         &mut tx,
@@ -138,6 +139,14 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>, origin: &Origin) -
         workspace_id,
         session,
     })
+}
+
+fn signup_closed() -> AppError {
+    AppError::client(
+        StatusCode::FORBIDDEN,
+        "signup_closed",
+        "Sign-up is by invitation. Ask a workspace admin for an invite link.",
+    )
 }
 
 /// Two concurrent first sign-ups must not both become "the first". SQLite's `BEGIN IMMEDIATE`
