@@ -116,6 +116,17 @@ pub async fn rotate(
     let key = store::get_in(&mut tx, &principal.workspace_id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    // Rotation hands out the key's new secret: a key may only do that for a key within its own
+    // scopes, or `api_keys:write` would be a way to take any broader key's powers.
+    if let Some(own) = &principal.scopes
+        && !Scopes::from_stored(&key.scopes).within(own)
+    {
+        return Err(AppError::client(
+            axum::http::StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "An API key cannot rotate a key with scopes it does not hold itself.",
+        ));
+    }
     if key.status() != "active" {
         return Err(AppError::conflict(
             "api_key_not_active",

@@ -310,3 +310,40 @@ async fn key_scopes_are_bounded(app: TestApp) {
     assert_eq!(log[0]["actor"]["type"], "api_key");
 }
 both!(key_scopes_are_bounded);
+
+async fn a_key_cannot_rotate_a_broader_key_to_take_its_secret(app: TestApp) {
+    let owner = app.owner().await;
+    let (broad_id, _) = app
+        .create_api_key(
+            &owner.browser,
+            &["workspace:read", "members:write", "audit:read"],
+        )
+        .await;
+    let (narrow_id, narrow_secret) = app
+        .create_api_key(&owner.browser, &["api_keys:write"])
+        .await;
+    let narrow = app.api(&narrow_secret);
+    // Rotating hands out the new secret: a key may only do that for a key within its own scopes.
+    narrow
+        .post(&format!("/api/v1/api-keys/{broad_id}/rotate"), json!({}))
+        .await
+        .err(403, "insufficient_scope");
+    let listed = owner
+        .browser
+        .get(&format!("/api/v1/api-keys/{broad_id}"))
+        .await
+        .ok();
+    assert!(
+        listed["previous_secret_expires_at"].is_null(),
+        "not rotated"
+    );
+    // Its own kind of key (and itself) it may rotate.
+    narrow
+        .post(
+            &format!("/api/v1/api-keys/{narrow_id}/rotate"),
+            json!({ "overlap_hours": 1 }),
+        )
+        .await
+        .ok();
+}
+both!(a_key_cannot_rotate_a_broader_key_to_take_its_secret);
