@@ -176,7 +176,7 @@ pub async fn login(
     origin: &Origin,
 ) -> Result<LoginOutcome> {
     let email = email.trim().to_lowercase();
-    throttle::check(state, &email, &origin.ip).await?;
+    let attempt = throttle::begin(state, &email, &origin.ip).await?;
     let user = store::by_email(&state.db, &email).await?;
     let hash = user
         .as_ref()
@@ -184,6 +184,7 @@ pub async fn login(
         .unwrap_or(crypto::DUMMY_PASSWORD_HASH);
     let password_ok = crypto::verify_password(password, hash).await;
     let (Some(user), true) = (user, password_ok) else {
+        attempt.failed();
         let user_id = store::by_email(&state.db, &email).await?.map(|u| u.id);
         fail(state, &email, user_id.as_ref(), origin, "password").await?;
         return Err(AppError::client(
@@ -196,11 +197,14 @@ pub async fn login(
         match totp_code.map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => {
                 if let Err(error) = totp::check(state, &user, code).await {
+                    attempt.failed();
                     fail(state, &email, Some(&user.id), origin, "second_factor").await?;
                     return Err(error);
                 }
             }
             None if half_session => {
+                // The password was right: only the second factor's attempts count from here.
+                attempt.not_a_failure(&state.db).await?;
                 let mut tx = state.db.begin().await?;
                 let session = session::create(
                     &mut tx,
@@ -216,6 +220,7 @@ pub async fn login(
                 return Ok(LoginOutcome::NeedsTotp { session });
             }
             None => {
+                attempt.not_a_failure(&state.db).await?;
                 return Err(AppError::client(
                     StatusCode::UNAUTHORIZED,
                     "totp_required",
@@ -239,8 +244,9 @@ pub async fn complete_totp(
     let user = store::by_id(&state.db, user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    throttle::check(state, &user.email, &origin.ip).await?;
+    let attempt = throttle::begin(state, &user.email, &origin.ip).await?;
     if let Err(error) = totp::check(state, &user, code).await {
+        attempt.failed();
         fail(state, &user.email, Some(&user.id), origin, "second_factor").await?;
         return Err(error);
     }
@@ -254,7 +260,7 @@ async fn finish_login(state: &AppState, user: &UserRow, origin: &Origin) -> Resu
         .into_iter()
         .next()
         .map(|m| m.workspace_id);
-    throttle::record(&state.db, &user.email, &origin.ip, true).await?;
+    throttle::record_success(&state.db, &user.email, &origin.ip).await?;
     let mut tx = state.db.begin().await?;
     let session = session::create(
         &mut tx,
@@ -282,7 +288,6 @@ async fn fail(
     origin: &Origin,
     reason: &str,
 ) -> Result<()> {
-    throttle::record(&state.db, email, &origin.ip, false).await?;
     let mut tx = state.db.begin().await?;
     let entry = Entry::personal(user_id, "login.failed", origin.ip.clone());
     audit::record(
@@ -344,12 +349,13 @@ pub async fn create_reset_link(
 
 /// Emails a reset link. Answers the same whether or not the account exists.
 pub async fn request_reset(state: &AppState, email: &str, origin: &Origin) -> Result<()> {
-    throttle::check(state, &email.trim().to_lowercase(), &origin.ip).await?;
+    let attempt = throttle::begin(state, &email.trim().to_lowercase(), &origin.ip).await?;
     let Some(link) = create_reset_link(state, email, origin).await? else {
         // Count it like a failure so the form cannot be used to probe or spam addresses endlessly.
-        throttle::record(&state.db, &email.trim().to_lowercase(), &origin.ip, false).await?;
+        attempt.failed();
         return Ok(());
     };
+    attempt.not_a_failure(&state.db).await?;
     let mail = Mail {
         to: email.trim().to_lowercase(),
         subject: "Reset your Playgram password".into(),

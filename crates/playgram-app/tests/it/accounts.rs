@@ -205,3 +205,55 @@ async fn two_first_signups_at_once_make_one_owner(app: TestApp) {
     );
 }
 both!(two_first_signups_at_once_make_one_owner);
+
+async fn a_burst_of_parallel_guesses_is_throttled_too(app: TestApp) {
+    let owner = app.owner().await;
+    // All at once: each must count against the limit before its password is checked, or every
+    // request of a burst passes the check while the others are still hashing.
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let browser = app.browser();
+        let email = owner.email.clone();
+        burst.spawn(async move {
+            let body = json!({ "email": email, "password": "wrong password" });
+            browser
+                .post("/api/v1/auth/login", body)
+                .await
+                .status
+                .as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("the request task"));
+    }
+    let guesses = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(guesses <= 3, "{guesses} passwords were tried: {statuses:?}");
+    assert_eq!(guesses + throttled, 16, "{statuses:?}");
+    // Guessing on one at a time, the burst's and these together stay within the limit.
+    let mut later = 0;
+    loop {
+        let (_, reply) = app.try_login(&owner.email, "wrong again", None).await;
+        if reply.status.as_u16() == 429 {
+            break;
+        }
+        reply.err(401, "invalid_credentials");
+        later += 1;
+        assert!(later <= 3, "the limit never came");
+    }
+    assert_eq!(guesses + later, 3, "{statuses:?}");
+    // Even the right password waits; once the window passes it works.
+    let (_, reply) = app.try_login(&owner.email, PASSWORD, None).await;
+    reply.err(429, "login_throttled");
+    app.execute(
+        "UPDATE login_attempts SET at = at - $1",
+        &[(15 * 60_000_i64).into()],
+    )
+    .await;
+    app.login(&owner.email, PASSWORD).await;
+}
+both!(
+    a_burst_of_parallel_guesses_is_throttled_too,
+    Settings::new().set("login_max_failures_per_account", 3)
+);
