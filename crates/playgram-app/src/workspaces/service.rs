@@ -255,6 +255,7 @@ pub async fn change_role(
     let role = Role::parse(role)
         .ok_or_else(|| AppError::field("role", "Choose owner, admin, manager, agent or viewer."))?;
     let mut tx = state.db.begin().await?;
+    store::lock_members(&mut tx, &principal.workspace_id).await?;
     let member = store::member(&mut tx, &principal.workspace_id, user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -299,6 +300,7 @@ pub async fn remove_member(
         principal.require(Capability::ManageMembers)?;
     }
     let mut tx = state.db.begin().await?;
+    store::lock_members(&mut tx, &principal.workspace_id).await?;
     let member = store::member(&mut tx, &principal.workspace_id, user_id)
         .await?
         .ok_or_else(AppError::not_found)?;

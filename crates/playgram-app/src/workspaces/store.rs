@@ -145,6 +145,20 @@ pub async fn member(
     .await)
 }
 
+/// Serialises changes to a workspace's members for the rest of the transaction, so that two
+/// concurrent role changes or removals cannot both see "another owner remains". SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers; PostgreSQL locks the workspace row.
+pub async fn lock_members(tx: &mut Tx, workspace_id: &WorkspaceId) -> sqlx::Result<()> {
+    if tx.backend() == playgram_core::Backend::Postgres {
+        on_tx!(tx, conn => sqlx::query("SELECT id FROM workspaces WHERE id = $1 FOR UPDATE")
+            .bind(workspace_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
 pub async fn count_owners(tx: &mut Tx, workspace_id: &WorkspaceId) -> sqlx::Result<i64> {
     on_tx!(tx, conn => sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'")
         .bind(workspace_id)

@@ -278,3 +278,44 @@ async fn removed_member_loses_access(app: TestApp) {
     assert_eq!(me["workspaces"].as_array().map(Vec::len), Some(0));
 }
 both!(removed_member_loses_access);
+
+async fn two_owners_demoting_each_other_at_once_leave_an_owner(app: TestApp) {
+    let a = app.owner().await;
+    let b = app.join_as(&a, "second-owner@example.com", "owner").await;
+    let (to_b, to_a) = (
+        format!("/api/v1/members/{}", b.id),
+        format!("/api/v1/members/{}", a.id),
+    );
+    for round in 0..15 {
+        let (first, second) = tokio::join!(
+            a.browser.patch(&to_b, json!({ "role": "viewer" })),
+            b.browser.patch(&to_a, json!({ "role": "viewer" })),
+        );
+        let left = app
+            .fetch_i64(
+                "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
+                &[a.workspace_id.as_str().into()],
+            )
+            .await;
+        assert_eq!(
+            left, 1,
+            "round {round}: {} / {}",
+            first.status, second.status
+        );
+        // Whoever is still owner makes the other an owner again for the next round.
+        let (owner, other) = if first.status.as_u16() == 200 {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        owner
+            .browser
+            .patch(
+                &format!("/api/v1/members/{}", other.id),
+                json!({ "role": "owner" }),
+            )
+            .await
+            .ok();
+    }
+}
+both!(two_owners_demoting_each_other_at_once_leave_an_owner);
