@@ -22,11 +22,13 @@ use playgram_core::time::{Millis, to_datetime};
 pub type PageResult = Result<Response, PageError>;
 
 /// A `next` target we are willing to redirect to: a local path, never another site
-/// (`//evil.example` and `/\evil` are protocol-relative to browsers).
+/// (`//evil.example` and `/\evil` are protocol-relative to browsers), and only ASCII: anything
+/// else cannot be a `Location` header, and the redirect would lose its target.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
+                && path.is_ascii()
                 && !path.starts_with("//")
                 && !path.starts_with("/\\")
                 && !path.chars().any(char::is_control) =>

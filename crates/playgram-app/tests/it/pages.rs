@@ -100,3 +100,25 @@ async fn pages_render_on_every_backend(app: TestApp) {
     assert_eq!(bogus.status.as_u16(), 410, "{}", bogus.text);
 }
 both!(pages_render_on_every_backend);
+
+async fn login_with_an_unusual_next_lands_safely(app: TestApp) {
+    let owner = app.owner().await;
+    // A `next` that is no valid `Location` (non-ASCII) or that leaves the site goes to /app.
+    for next in [
+        "/é",
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let browser = app.browser();
+        let form = browser.request(Method::POST, "/login").form(&[
+            ("email", owner.email.as_str()),
+            ("password", owner.password.as_str()),
+            ("next", next),
+        ]);
+        let reply = browser.send(form).await;
+        assert_eq!(reply.status.as_u16(), 303, "{next}: {}", reply.text);
+        assert_eq!(reply.header("location"), Some("/app"), "{next}");
+    }
+}
+both!(login_with_an_unusual_next_lands_safely);
