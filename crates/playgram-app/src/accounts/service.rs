@@ -193,15 +193,17 @@ pub async fn login(
             "That email and password do not match an account.",
         ));
     };
+    let mut factor = None;
     if user.totp_enabled() {
         match totp_code.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(code) => {
-                if let Err(error) = totp::check(state, &user, code).await {
+            Some(code) => match totp::check(state, &user, code).await {
+                Ok(kind) => factor = Some(kind),
+                Err(error) => {
                     attempt.failed();
                     fail(state, &email, Some(&user.id), origin, "second_factor").await?;
                     return Err(error);
                 }
-            }
+            },
             None if half_session => {
                 // The password was right: only the second factor's attempts count from here.
                 attempt.not_a_failure(&state.db).await?;
@@ -229,7 +231,8 @@ pub async fn login(
             }
         }
     }
-    let session = finish_login(state, &user, origin).await?;
+    attempt.not_a_failure(&state.db).await?;
+    let session = finish_login(state, &user, factor, origin).await?;
     Ok(LoginOutcome::SignedIn { user, session })
 }
 
@@ -244,17 +247,32 @@ pub async fn complete_totp(
     let user = store::by_id(&state.db, user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    let attempt = throttle::begin(state, &user.email, &origin.ip).await?;
-    if let Err(error) = totp::check(state, &user, code).await {
-        attempt.failed();
-        fail(state, &user.email, Some(&user.id), origin, "second_factor").await?;
-        return Err(error);
+    if !user.totp_enabled() {
+        // Two-factor was turned off while this login waited: start over with the password.
+        session::delete(&state.db, half_session_hash).await?;
+        return Err(AppError::unauthenticated());
     }
+    let attempt = throttle::begin(state, &user.email, &origin.ip).await?;
+    let factor = match totp::check(state, &user, code).await {
+        Ok(factor) => factor,
+        Err(error) => {
+            attempt.failed();
+            fail(state, &user.email, Some(&user.id), origin, "second_factor").await?;
+            return Err(error);
+        }
+    };
+    attempt.not_a_failure(&state.db).await?;
     session::delete(&state.db, half_session_hash).await?;
-    finish_login(state, &user, origin).await
+    finish_login(state, &user, Some(factor), origin).await
 }
 
-async fn finish_login(state: &AppState, user: &UserRow, origin: &Origin) -> Result<NewSession> {
+/// `second_factor` is `totp` or `recovery_code` when one was used; it is kept in the audit log.
+async fn finish_login(
+    state: &AppState,
+    user: &UserRow,
+    second_factor: Option<&'static str>,
+    origin: &Origin,
+) -> Result<NewSession> {
     let workspace = workspaces::store::memberships_of(&state.db, &user.id)
         .await?
         .into_iter()
@@ -274,7 +292,8 @@ async fn finish_login(state: &AppState, user: &UserRow, origin: &Origin) -> Resu
     .await?;
     audit::record(
         &mut tx,
-        Entry::personal(Some(&user.id), "login.succeeded", origin.ip.clone()),
+        Entry::personal(Some(&user.id), "login.succeeded", origin.ip.clone())
+            .details(serde_json::json!({ "second_factor": second_factor })),
     )
     .await?;
     tx.commit().await?;
@@ -347,25 +366,40 @@ pub async fn create_reset_link(
     Ok(Some(state.link(&format!("/password-reset/{token}"))))
 }
 
-/// Emails a reset link. Answers the same whether or not the account exists.
+/// At most this many reset links per account per hour: the form cannot flood a mailbox.
+const RESETS_PER_HOUR: i64 = 3;
+
+/// Emails a reset link. Answers the same, in about the same time, whether or not the account
+/// exists: the email is sent from a background task, never awaited here.
 pub async fn request_reset(state: &AppState, email: &str, origin: &Origin) -> Result<()> {
-    let attempt = throttle::begin(state, &email.trim().to_lowercase(), &origin.ip).await?;
-    let Some(link) = create_reset_link(state, email, origin).await? else {
-        // Count it like a failure so the form cannot be used to probe or spam addresses endlessly.
+    let email = email.trim().to_lowercase();
+    let attempt = throttle::begin(state, &email, &origin.ip).await?;
+    let Some(user) = store::by_email(&state.db, &email).await? else {
+        // Count it like a failure so the form cannot be used to probe addresses endlessly.
         attempt.failed();
         return Ok(());
     };
     attempt.not_a_failure(&state.db).await?;
+    if store::recent_resets(&state.db, &user.id, now_ms() - 3_600_000).await? >= RESETS_PER_HOUR {
+        tracing::info!(user = %user.id, "password reset not sent: hourly limit reached");
+        return Ok(());
+    }
+    let Some(link) = create_reset_link(state, &email, origin).await? else {
+        return Ok(());
+    };
     let mail = Mail {
-        to: email.trim().to_lowercase(),
+        to: email,
         subject: "Reset your Playgram password".into(),
         body: format!(
             "Someone (hopefully you) asked to reset the password of this Playgram account.\n\nChoose a new password here (the link works once, for one hour):\n{link}\n\nIf it was not you, ignore this email: your password stays as it is."
         ),
     };
-    if let Err(error) = state.mailer.send(mail).await {
-        tracing::warn!(error = %error, "password reset email not sent");
-    }
+    let mailer = state.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(error) = mailer.send(mail).await {
+            tracing::warn!(error = %error, "password reset email not sent");
+        }
+    });
     Ok(())
 }
 
@@ -389,6 +423,8 @@ pub async fn reset_password(
             )
         })?;
     store::set_password(&mut tx, &user_id, &hash).await?;
+    // Any other link sent before this reset stops working too.
+    store::retire_resets(&mut tx, &user_id).await?;
     session::delete_all_for_user(&mut tx, &user_id, None).await?;
     audit::record(
         &mut tx,
@@ -411,20 +447,21 @@ pub async fn change_password(
     let user = store::by_id(&state.db, user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    let current_ok = if crypto::verify_password(current, &user.password_hash).await {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "current_password",
-            "This is not your current password.",
-        ))
-    };
+    // Check the new password's form first, so both problems are reported at once.
     let password = Password::parse(new, "new_password");
-    all_fields([current_ok.as_ref().err(), password.as_ref().err()])?;
+    let current_ok = confirm_password(state, &user, current, "current_password", &origin.ip).await;
+    // Only a wrong password is merged with the form errors; throttling or a failure stops here.
+    if let Err(error) = current_ok {
+        if error.code() != "validation_failed" {
+            return Err(error);
+        }
+        all_fields([Some(&error), password.as_ref().err()])?;
+    }
     let password = password?;
     let hash = crypto::hash_password(password.as_str()).await?;
     let mut tx = state.db.begin().await?;
     store::set_password(&mut tx, user_id, &hash).await?;
+    store::retire_resets(&mut tx, user_id).await?;
     session::delete_all_for_user(&mut tx, user_id, Some(session_hash)).await?;
     audit::record(
         &mut tx,
@@ -435,16 +472,34 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Confirms a password for a sensitive change (turning 2FA off, new recovery codes).
-pub async fn confirm_password(user: &UserRow, password: &str) -> Result<()> {
+/// Confirms a signed-in person's password before a sensitive change (new password, turning 2FA
+/// off, new recovery codes). Wrong guesses count against the same limits as logins, so a stolen
+/// session cannot be used to guess the password without end; each is audited.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &UserRow,
+    password: &str,
+    field: &'static str,
+    ip: &str,
+) -> Result<()> {
+    let attempt = throttle::begin(state, &user.email, ip).await?;
     if crypto::verify_password(password, &user.password_hash).await {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "password",
-            "This is not your current password.",
-        ))
+        attempt.not_a_failure(&state.db).await?;
+        return Ok(());
     }
+    attempt.failed();
+    let mut tx = state.db.begin().await?;
+    audit::record(
+        &mut tx,
+        Entry::personal(
+            Some(&user.id),
+            "password.confirmation_failed",
+            ip.to_owned(),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Err(AppError::field(field, "This is not your current password."))
 }
 
 /// The administrator's way in: creates (or updates) an account and gives it a role in a workspace
@@ -467,6 +522,8 @@ pub async fn admin_create_user(
     let user_id = match existing {
         Some(user) => {
             store::set_password(&mut tx, &user.id, &hash).await?;
+            store::retire_resets(&mut tx, &user.id).await?;
+            session::delete_all_for_user(&mut tx, &user.id, None).await?;
             user.id
         }
         None => {
@@ -520,6 +577,7 @@ pub async fn admin_set_password(
     let hash = crypto::hash_password(password.as_str()).await?;
     let mut tx = state.db.begin().await?;
     store::set_password(&mut tx, &user.id, &hash).await?;
+    store::retire_resets(&mut tx, &user.id).await?;
     session::delete_all_for_user(&mut tx, &user.id, None).await?;
     audit::record(
         &mut tx,

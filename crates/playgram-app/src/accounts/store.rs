@@ -193,3 +193,23 @@ pub async fn has_users(db: &Db) -> sqlx::Result<bool> {
         .await)?;
     Ok(found.is_some())
 }
+
+/// Marks every unused reset link of a user used (after a reset or a password change).
+pub async fn retire_resets(tx: &mut Tx, user_id: &UserId) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .bind(now_ms())
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// How many reset links were made for a user since `since`.
+pub async fn recent_resets(db: &Db, user_id: &UserId, since: Millis) -> sqlx::Result<i64> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2")
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(pool)
+        .await)
+}

@@ -110,7 +110,7 @@ pub async fn enable(
 }
 
 pub async fn disable(state: &AppState, user: &UserRow, password: &str, ip: String) -> Result<()> {
-    super::service::confirm_password(user, password).await?;
+    super::service::confirm_password(state, user, password, "password", &ip).await?;
     let mut tx = state.db.begin().await?;
     store::set_totp(&mut tx, &user.id, None, None).await?;
     store::replace_recovery_codes(&mut tx, &user.id, &[]).await?;
@@ -129,7 +129,7 @@ pub async fn regenerate_recovery_codes(
     password: &str,
     ip: String,
 ) -> Result<Vec<String>> {
-    super::service::confirm_password(user, password).await?;
+    super::service::confirm_password(state, user, password, "password", &ip).await?;
     if !user.totp_enabled() {
         return Err(AppError::conflict(
             "totp_not_enabled",

@@ -15,7 +15,6 @@ use std::net::IpAddr;
 use super::session::{self, SessionRow};
 use super::{Capability, Role, Scopes};
 use crate::api_keys::auth::KeyRecord;
-use crate::http::csrf;
 use crate::http::error::AppError;
 use crate::http::layers::ClientIp;
 use crate::state::AppState;
@@ -112,22 +111,7 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Calle
         ))
     } else if let Some(token) = session::token_from(&parts.headers) {
         match session::find(state, &token).await? {
-            Some(row) => {
-                if parts.extensions.get::<csrf::TokenRequired>().is_some() {
-                    let sent = parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    if !playgram_core::crypto::constant_time_eq(
-                        sent.as_bytes(),
-                        row.csrf_token.as_bytes(),
-                    ) {
-                        return Err(csrf::refused());
-                    }
-                }
-                Some(Caller::Session(row))
-            }
+            Some(row) => Some(Caller::Session(row)),
             None => None,
         }
     } else {

@@ -5,33 +5,34 @@
 //! 1. If the browser sent `Sec-Fetch-Site`, it must be `same-origin` or `none` (typed by the user).
 //! 2. Otherwise, if it sent `Origin`, that origin must be Playgram's own (the configured public URL
 //!    or the request's `Host`).
-//! 3. Otherwise (an old browser or a script holding a cookie) the request must carry
-//!    `X-CSRF-Token` equal to the session's token; the session extractor checks it.
+//! 3. Otherwise (an old browser or a script holding a cookie) a request that carries the session
+//!    cookie must also carry `X-CSRF-Token` equal to that session's token. This is checked here, for
+//!    every handler, so a page that reads the cookie itself is covered too.
 //!
 //! Every browser we support sends `Origin` on form posts, so dashboard forms need no hidden token, and
 //! login and sign-up forms are protected against login CSRF by the same origin check.
 
-use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 
+use playgram_core::crypto::constant_time_eq;
+
+use crate::auth::session;
 use crate::http::error::AppError;
 use crate::state::AppState;
 
-/// Marker left in the request when rule 3 applies: the session must match `X-CSRF-Token`.
-#[derive(Clone, Copy, Debug)]
-pub struct TokenRequired;
-
-pub fn check(state: &AppState, req: &mut Request) -> Result<(), AppError> {
-    if !super::layers::is_unsafe(req.method()) || req.headers().contains_key(header::AUTHORIZATION)
-    {
+pub async fn check(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(), AppError> {
+    if !super::layers::is_unsafe(method) || headers.contains_key(header::AUTHORIZATION) {
         return Ok(());
     }
     // Inbound provider webhooks and the request bin are server-to-server and carry no session.
-    let path = req.uri().path();
     if path.starts_with("/hooks/") || path.starts_with("/bin/") {
         return Ok(());
     }
-    let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return match site {
             "same-origin" | "none" => Ok(()),
@@ -53,8 +54,21 @@ pub fn check(state: &AppState, req: &mut Request) -> Result<(), AppError> {
             Err(refused())
         };
     }
-    req.extensions_mut().insert(TokenRequired);
-    Ok(())
+    let Some(token) = session::token_from(headers) else {
+        return Ok(()); // No ambient credential to abuse.
+    };
+    let Some(session) = session::find(state, &token).await? else {
+        return Ok(()); // An expired cookie authenticates nothing.
+    };
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
 }
 
 pub fn refused() -> AppError {

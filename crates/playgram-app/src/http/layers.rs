@@ -43,7 +43,7 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
             {
                 return super::json::payload_too_large().into_response();
             }
-            if let Err(error) = csrf::check(&state, &mut req) {
+            if let Err(error) = csrf::check(&state, &method, &path, req.headers()).await {
                 return error.into_response();
             }
             next.run(req).await

@@ -84,6 +84,8 @@ pub async fn invite(
     let id = InviteId::new();
     let token = random_token();
     let mut tx = state.db.begin().await?;
+    // Two invites to one address at once must not leave two pending (PostgreSQL; SQLite serialises).
+    store::lock_members(&mut tx, &principal.workspace_id).await?;
     if store::is_member_email(&mut tx, &principal.workspace_id, email.as_str()).await? {
         return Err(AppError::validation(
             [(
@@ -95,6 +97,16 @@ pub async fn invite(
     }
     // Inviting the same address again sends a fresh link and retires the earlier one, so only
     // one pending invite per address exists and the list stays honest.
+    let pending =
+        store::pending_roles_for_email(&mut tx, &principal.workspace_id, email.as_str()).await?;
+    if let Some(role) = pending
+        .iter()
+        .find(|r| !principal.granting_role().may_grant(**r))
+    {
+        return Err(AppError::forbidden(format!(
+            "This address already has a pending invite as {role}, which your role cannot replace."
+        )));
+    }
     let replaced =
         store::revoke_pending_for_email(&mut tx, &principal.workspace_id, email.as_str()).await?;
     store::insert_invite(
@@ -153,6 +165,12 @@ pub async fn revoke_invite(state: &AppState, principal: &Principal, id: &InviteI
     let invite = store::invite_by_id(&mut tx, &principal.workspace_id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    if !principal.granting_role().may_grant(invite.role()) {
+        return Err(AppError::forbidden(format!(
+            "Your role cannot manage invites for the {} role.",
+            invite.role()
+        )));
+    }
     if !store::revoke_invite(&mut tx, &principal.workspace_id, id).await? {
         return Err(AppError::conflict(
             "invite_not_pending",

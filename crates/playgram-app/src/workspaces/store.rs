@@ -266,6 +266,22 @@ pub async fn is_member_email(
     Ok(found.is_some())
 }
 
+/// The roles of an address's pending invites.
+pub async fn pending_roles_for_email(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    email: &str,
+) -> sqlx::Result<Vec<Role>> {
+    let roles: Vec<String> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT role FROM invites WHERE workspace_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(workspace_id)
+    .bind(email)
+    .fetch_all(conn)
+    .await)?;
+    Ok(roles.iter().filter_map(|r| Role::parse(r)).collect())
+}
+
 /// Revokes the pending invites of an address (before a fresh one is sent); returns how many.
 pub async fn revoke_pending_for_email(
     tx: &mut Tx,

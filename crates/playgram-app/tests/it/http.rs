@@ -166,6 +166,12 @@ async fn cookie_writes_need_same_origin_or_the_csrf_token(app: TestApp) {
     script.send(same_site).await.ok();
     assert_eq!(name_now().await, "Fetch Metadata");
 
+    // Page handlers that read the cookie themselves are covered by the same check.
+    let logout = script.request(Method::POST, "/logout");
+    let refused = script.send(logout).await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.text);
+    owner.browser.get("/api/v1/me").await.ok();
+
     // An API key is not an ambient credential: no Origin needed.
     let (_, secret) = app.create_api_key(&owner.browser, &["members:write"]).await;
     app.api(&secret)

@@ -218,3 +218,39 @@ async fn members_are_not_invited_and_a_new_invite_replaces_the_old(app: TestApp)
     assert_eq!(joined["workspace"]["role"], "manager");
 }
 both!(members_are_not_invited_and_a_new_invite_replaces_the_old);
+
+async fn managers_cannot_touch_invites_for_higher_roles(app: TestApp) {
+    let owner = app.owner().await;
+    let manager = app.join_as(&owner, "manager@example.com", "manager").await;
+    owner
+        .browser
+        .post(
+            "/api/v1/invites",
+            json!({ "email": "ada@example.com", "role": "admin" }),
+        )
+        .await
+        .ok_with(201);
+    let admin_invite = owner.browser.get("/api/v1/invites").await.ok()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    manager
+        .browser
+        .delete(&format!("/api/v1/invites/{admin_invite}"))
+        .await
+        .err(403, "forbidden");
+    // Nor replace it by inviting the same address with a lesser role.
+    manager
+        .browser
+        .post(
+            "/api/v1/invites",
+            json!({ "email": "ada@example.com", "role": "viewer" }),
+        )
+        .await
+        .err(403, "forbidden");
+    assert_eq!(
+        owner.browser.get("/api/v1/invites").await.ok()[0]["status"],
+        "pending"
+    );
+}
+both!(managers_cannot_touch_invites_for_higher_roles);

@@ -110,3 +110,58 @@ async fn expired_reset_link_is_refused(app: TestApp) {
     owner.browser.get("/api/v1/me").await.ok();
 }
 both!(expired_reset_link_is_refused);
+
+async fn a_reset_retires_every_other_link_and_requests_are_limited(app: TestApp) {
+    let owner = app.owner().await;
+    let stranger = app.bare();
+    let ask = || async {
+        stranger
+            .post(
+                "/api/v1/auth/password-reset",
+                json!({ "email": owner.email }),
+            )
+            .await
+            .ok_with(202);
+    };
+    ask().await;
+    let first = token_of(
+        &app.mail
+            .last_to(&owner.email)
+            .await
+            .link("/password-reset/"),
+    );
+    ask().await;
+    while app.mail.to(&owner.email).len() < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let second = token_of(&app.mail.to(&owner.email)[1].link("/password-reset/"));
+    assert_ne!(first, second);
+    stranger
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({ "token": second, "password": "a brand new passphrase" }),
+        )
+        .await
+        .ok();
+    // The earlier link stopped working with the reset.
+    stranger
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({ "token": first, "password": "an attacker's passphrase" }),
+        )
+        .await
+        .err(410, "reset_link_invalid");
+
+    // Three links an hour at most: the third goes out, later requests answer the same but send nothing.
+    ask().await;
+    app.mail.last_to(&owner.email).await;
+    ask().await;
+    ask().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mail.to(&owner.email).len(),
+        3,
+        "three links in the hour, no more"
+    );
+}
+both!(a_reset_retires_every_other_link_and_requests_are_limited);

@@ -157,3 +157,27 @@ async fn changing_the_password_ends_the_other_sessions(app: TestApp) {
     app.login(&owner.email, "another passphrase").await;
 }
 both!(changing_the_password_ends_the_other_sessions);
+
+async fn guessing_the_password_through_a_session_is_throttled(app: TestApp) {
+    let owner = app.owner().await;
+    let guess = |password: &str| {
+        owner.browser.post(
+            "/api/v1/me/password",
+            serde_json::json!({ "current_password": password, "new_password": "stolen session passphrase" }),
+        )
+    };
+    for _ in 0..5 {
+        guess("a wrong guess").await.field_error("current_password");
+    }
+    // Even the right password is refused now: the limit is reached.
+    guess(PASSWORD).await.err(429, "login_throttled");
+    let actions = crate::audit_actions(&owner.browser).await;
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "password.confirmation_failed")
+            .count(),
+        5
+    );
+}
+both!(guessing_the_password_through_a_session_is_throttled);
