@@ -110,10 +110,7 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Calle
             crate::api_keys::auth::authenticate(state, secret.trim()).await?,
         ))
     } else if let Some(token) = session::token_from(&parts.headers) {
-        match session::find(state, &token).await? {
-            Some(row) => Some(Caller::Session(row)),
-            None => None,
-        }
+        session::find(state, &token).await?.map(Caller::Session)
     } else {
         None
     };
