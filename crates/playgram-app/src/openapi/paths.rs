@@ -97,19 +97,19 @@ pub fn all() -> Map<String, Value> {
         ("post", "/auth/login", op("auth", "Log in", "Checks email and password (and `totp_code` when the account has 2FA) and sets a new session cookie.", Auth::Public)
             .body("LoginIn").ok(200, one("SignedIn")).fails(401, "`invalid_credentials`, `totp_required` or `invalid_totp`.").fails(429, "`login_throttled`: too many failures for this address or IP; see `Retry-After`.")),
         ("post", "/auth/logout", op("auth", "Log out", "Ends the current session and clears its cookie.", Auth::Session).ok(200, None)),
-        ("post", "/auth/password-reset", op("auth", "Request a password reset", "Emails a one-hour, single-use reset link. Answers 202 whether or not the address has an account. Without SMTP the email is written to the server log.", Auth::Public)
+        ("post", "/auth/password-reset", op("auth", "Request a password reset", "Emails a one-hour, single-use reset link (at most three per account per hour). Answers 202, in about the same time, whether or not the address has an account. Without SMTP the email is written to the server log.", Auth::Public)
             .body("ResetRequestIn").ok(202, None).fails(429, "`login_throttled`.")),
-        ("post", "/auth/password-reset/confirm", op("auth", "Set a new password with a reset token", "Every session of the account ends.", Auth::Public)
+        ("post", "/auth/password-reset/confirm", op("auth", "Set a new password with a reset token", "Every session of the account ends, and every other reset link of the account stops working.", Auth::Public)
             .body("ResetConfirmIn").ok(200, None).fails(410, "`reset_link_invalid`: expired or already used.").fails(422, INVALID)),
         ("get", "/me", op("me", "Who is calling", "The signed-in person or the API key, and the workspace the call acts in. Cheap: with an API key it is answered from memory.", Auth::Any).ok(200, one("Me"))),
         ("patch", "/me", op("me", "Change your name", "", Auth::Session).body("NameIn").ok(200, one("User")).fails(422, INVALID)),
-        ("post", "/me/password", op("me", "Change your password", "Your other sessions end.", Auth::Session).body("PasswordChangeIn").ok(200, None).fails(422, INVALID)),
+        ("post", "/me/password", op("me", "Change your password", "Your other sessions end, and unused reset links stop working. Wrong current passwords count against the login limits (429 `login_throttled`).", Auth::Session).body("PasswordChangeIn").ok(200, None).fails(422, INVALID)),
         ("post", "/me/totp/setup", op("me", "Start two-factor set-up", "A new secret for an authenticator app; 2FA is on only after `/me/totp/enable`.", Auth::Session)
             .ok(200, one("TotpSetup")).fails(409, "`totp_already_enabled`.")),
         ("post", "/me/totp/enable", op("me", "Turn two-factor authentication on", "Confirms the set-up with a current code; answers ten single-use recovery codes, shown only now.", Auth::Session)
             .body("CodeIn").ok(200, one("RecoveryCodes")).fails(409, "`totp_not_started` or `totp_already_enabled`.").fails(422, "`validation_failed`: the code does not match.")),
-        ("post", "/me/totp/disable", op("me", "Turn two-factor authentication off", "Confirm with your password.", Auth::Session).body("PasswordIn").ok(200, None).fails(422, INVALID)),
-        ("post", "/me/recovery-codes", op("me", "Replace your recovery codes", "Confirm with your password; the old codes stop working.", Auth::Session).body("PasswordIn").ok(200, one("RecoveryCodes")).fails(409, "`totp_not_enabled`.")),
+        ("post", "/me/totp/disable", op("me", "Turn two-factor authentication off", "Confirm with your password (wrong guesses count against the login limits).", Auth::Session).body("PasswordIn").ok(200, None).fails(422, INVALID)),
+        ("post", "/me/recovery-codes", op("me", "Replace your recovery codes", "Confirm with your password (wrong guesses count against the login limits); the old codes stop working.", Auth::Session).body("PasswordIn").ok(200, one("RecoveryCodes")).fails(409, "`totp_not_enabled`.")),
         ("get", "/workspaces", op("workspaces", "List your workspaces", "An API key sees only its own.", Auth::Any).ok(200, list_of("Workspace"))),
         ("post", "/workspaces", op("workspaces", "Create a workspace", "You become its owner and your session switches to it.", Auth::Session).body("NameIn").ok(201, one("Workspace")).fails(422, INVALID)),
         ("post", "/workspaces/{id}/switch", op("workspaces", "Switch workspace", "Makes another of your workspaces the current one for this session.", Auth::Session)
@@ -121,11 +121,11 @@ pub fn all() -> Map<String, Value> {
         ("delete", "/members/{user_id}", op("workspaces", "Remove a member (or leave)", "Your own id leaves the workspace. The last owner cannot leave or be removed.", Auth::Any)
             .path_id("user_id", "usr").ok(200, None).fails(403, "`forbidden`.").fails(404, "`not_found`.").fails(409, "`last_owner`.")),
         ("get", "/invites", op("workspaces", "List invites", "Newest first, with their status.", Auth::Any).ok(200, list_of("Invite")).fails(403, "`forbidden`.")),
-        ("post", "/invites", op("workspaces", "Invite someone", "Creates a 7-day, single-use invite link with a role (emailed when SMTP is configured) and answers the link. You can only grant roles up to your own (managers: agent or viewer). An address that is already a member is refused (`validation_failed` on `email`); inviting an address again revokes its earlier pending invite.", Auth::Any)
+        ("post", "/invites", op("workspaces", "Invite someone", "Creates a 7-day, single-use invite link with a role (emailed when SMTP is configured) and answers the link. You can only grant roles up to your own (managers: agent or viewer). An address that is already a member is refused (`validation_failed` on `email`); inviting an address again revokes its earlier pending invite (refused with 403 if that invite is for a role you cannot grant). The link is a bearer credential: whoever opens it may join.", Auth::Any)
             .body("InviteIn").ok(201, one("CreatedInvite")).fails(403, "`forbidden`.").fails(422, INVALID)),
         ("post", "/invites/accept", op("workspaces", "Accept an invite", "Joins the invite's workspace as the signed-in person and switches to it.", Auth::Session)
             .body("AcceptIn").ok(201, one("Workspace")).fails(404, "`invite_not_found`.").fails(409, "`already_member`.").fails(410, "`invite_not_pending`.")),
-        ("delete", "/invites/{id}", op("workspaces", "Revoke an invite", "", Auth::Any).path_id("id", "inv").ok(200, None).fails(404, "`not_found`.").fails(409, "`invite_not_pending`.")),
+        ("delete", "/invites/{id}", op("workspaces", "Revoke an invite", "Only invites for roles you may grant.", Auth::Any).path_id("id", "inv").ok(200, None).fails(404, "`not_found`.").fails(409, "`invite_not_pending`.")),
         ("get", "/api-keys", op("api-keys", "List API keys", "Active keys first. Secrets are never listed. Scope `api_keys:read`.", Auth::Any).ok(200, list_of("ApiKey")).fails(403, "`forbidden` or `insufficient_scope`.")),
         ("post", "/api-keys", op("api-keys", "Create an API key", "The `secret` is in this response only. Scopes cannot exceed your own role.", Auth::Any)
             .body("ApiKeyIn").ok(201, one("ApiKeyWithSecret")).fails(403, "`forbidden` or `insufficient_scope`.").fails(422, INVALID)),
