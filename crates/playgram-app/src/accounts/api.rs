@@ -361,7 +361,14 @@ pub async fn disable_totp(
     let user = store::by_id(&state.db, &session.user_id)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
-    totp::disable(&state, &user, &input.password, origin.ip).await?;
+    totp::disable(
+        &state,
+        &user,
+        &input.password,
+        &session.token_hash,
+        origin.ip,
+    )
+    .await?;
     Ok(Api::ok(()))
 }
 

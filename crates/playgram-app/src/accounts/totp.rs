@@ -109,11 +109,20 @@ pub async fn enable(
     Ok(codes)
 }
 
-pub async fn disable(state: &AppState, user: &UserRow, password: &str, ip: String) -> Result<()> {
+/// Turns 2FA off. Every other session of the account ends: a session opened with a second factor
+/// should not outlive the factor's removal unnoticed (the one making the change stays).
+pub async fn disable(
+    state: &AppState,
+    user: &UserRow,
+    password: &str,
+    session_hash: &str,
+    ip: String,
+) -> Result<()> {
     super::service::confirm_password(state, user, password, "password", &ip).await?;
     let mut tx = state.db.begin().await?;
     store::set_totp(&mut tx, &user.id, None, None).await?;
     store::replace_recovery_codes(&mut tx, &user.id, &[]).await?;
+    crate::auth::session::delete_all_for_user(&mut tx, &user.id, Some(session_hash)).await?;
     audit::record(
         &mut tx,
         Entry::personal(Some(&user.id), "totp.disabled", ip),

@@ -72,9 +72,9 @@ async fn two_factor_lifecycle(app: TestApp) {
     // With a code of a later time step (the next one, within the allowed drift): signed in.
     // The same code cannot be used twice.
     let code = code_at(&key, 30);
-    let (browser, reply) = app.try_login(&owner.email, PASSWORD, Some(&code)).await;
+    let (second_device, reply) = app.try_login(&owner.email, PASSWORD, Some(&code)).await;
     reply.ok_with(200);
-    browser.get("/api/v1/me").await.ok();
+    second_device.get("/api/v1/me").await.ok();
     let (_, reply) = app.try_login(&owner.email, PASSWORD, Some(&code)).await;
     reply.err(401, "invalid_totp");
 
@@ -102,6 +102,12 @@ async fn two_factor_lifecycle(app: TestApp) {
         .post("/api/v1/me/totp/disable", json!({ "password": PASSWORD }))
         .await
         .ok();
+    // The other device's session ended with the second factor; this one goes on.
+    second_device
+        .get("/api/v1/me")
+        .await
+        .err(401, "unauthenticated");
+    owner.browser.get("/api/v1/me").await.ok();
     app.login(&owner.email, PASSWORD).await;
 
     let actions = audit_actions(&owner.browser).await;

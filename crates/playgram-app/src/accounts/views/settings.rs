@@ -224,7 +224,8 @@ pub async fn disable_totp(
     PageForm(input): PageForm<PasswordConfirmForm>,
 ) -> PageResult {
     let mut page = AccountPage::load(&state, chrome).await?;
-    let result = totp::disable(&state, &page.user, &input.password, origin.ip).await;
+    let hash = page.chrome.session.token_hash.clone();
+    let result = totp::disable(&state, &page.user, &input.password, &hash, origin.ip).await;
     match result {
         Ok(()) => Ok(see_other("/app/account?done=totp_off")),
         Err(error) => {
