@@ -237,6 +237,10 @@ try {
     keySecret = (await page.innerText('#key-secret')).trim();
     expect(/^pgk_/.test(keySecret), `secret: ${keySecret}`);
     expect(await page.isVisible('button[data-copy="key-secret"]'), 'no copy button');
+    // The post redirected: a refresh neither shows the secret again nor creates another key.
+    await page.reload();
+    expect((await page.locator('#key-secret').count()) === 0, 'secret shown again after a refresh');
+    expect((await page.locator('.row-key').count()) === 1, 'a refresh created another key');
     await page.goto(`${BASE}/app/api-keys`);
     expect((await page.locator('#key-secret').count()) === 0, 'secret shown again');
     expect(!(await page.content()).includes(keySecret), 'secret in the list page');

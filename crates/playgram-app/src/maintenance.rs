@@ -1,5 +1,5 @@
 //! Background housekeeping run by `--role all|worker` instances: removes expired sessions, used or
-//! expired reset links and old login attempts. (The durable job queue arrives with the jobs issue;
+//! expired reset links, old login attempts and one-time page messages nobody came back for. (The durable job queue arrives with the jobs issue;
 //! this loop is idempotent, so several workers running it at once is harmless.)
 
 use playgram_core::time::now_ms;
@@ -30,5 +30,6 @@ pub async fn sweep(db: &Db) -> sqlx::Result<()> {
     on_db!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
     on_db!(db, pool => sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1 OR used_at IS NOT NULL").bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
     on_db!(db, pool => sqlx::query("DELETE FROM login_attempts WHERE at <= $1").bind(now - KEEP_LOGIN_ATTEMPTS_MS).execute(pool).await.map(|r| r.rows_affected()))?;
+    crate::auth::flash::sweep(db).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `/app/api-keys`: the workspace's keys (status, hint, last use, expiry), the create form with
-//! scope checkboxes, and rotate / revoke. A new secret is rendered in the POST's own response —
-//! never stored for later, so it is shown exactly once.
+//! scope checkboxes, and rotate / revoke. Creating or rotating redirects to the list, which shows
+//! the new secret once from a sealed one-time flash (`auth::flash`): refreshing the page neither
+//! shows it again nor repeats the post.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use playgram_core::ids::ApiKeyId;
 use playgram_core::time::Millis;
+use serde::{Deserialize, Serialize};
 
 use super::service::{self, CreateInput, WithSecret};
 use super::store::{self, KeyRow};
-use crate::auth::{Capability, Scope, Scopes};
+use crate::auth::{Capability, Scope, Scopes, flash};
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, Stamp, see_other};
@@ -63,6 +65,34 @@ pub struct SecretView {
     pub secret: String,
     pub rotated: bool,
     pub previous_until: Option<Stamp>,
+}
+
+/// What the create and rotate posts leave for the list page (sealed in `session_flashes`).
+#[derive(Serialize, Deserialize)]
+struct NewSecret {
+    name: String,
+    secret: String,
+    rotated: bool,
+    previous_until: Option<Millis>,
+}
+
+impl From<NewSecret> for SecretView {
+    fn from(n: NewSecret) -> Self {
+        SecretView {
+            name: n.name,
+            secret: n.secret,
+            rotated: n.rotated,
+            previous_until: Stamp::maybe(n.previous_until),
+        }
+    }
+}
+
+/// Leaves the new secret for the list page and redirects there.
+async fn show_once(state: &AppState, chrome: &Chrome, secret: NewSecret) -> PageResult {
+    flash::put(state, &chrome.session.token_hash, &secret)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(see_other("/app/api-keys"))
 }
 
 #[derive(Template, WebTemplate)]
@@ -124,7 +154,11 @@ pub async fn list_api_keys(
     Query(query): Query<PageQuery>,
 ) -> PageResult {
     let default = vec![Scope::WorkspaceRead.as_str().to_owned()];
+    let fresh: Option<NewSecret> = flash::take(&state, &chrome.session.token_hash)
+        .await
+        .map_err(AppError::Internal)?;
     let mut page = KeysPage::load(&state, chrome, &default).await?;
+    page.secret = fresh.map(SecretView::from);
     page.notice = match query.done.as_deref() {
         Some("revoked") => Some("The key is revoked. Requests using it are refused from now on."),
         _ => None,
@@ -178,15 +212,13 @@ pub async fn create_api_key(
     };
     match result {
         Ok(WithSecret { key, secret }) => {
-            let default = vec![Scope::WorkspaceRead.as_str().to_owned()];
-            let mut page = KeysPage::load(&state, chrome, &default).await?;
-            page.secret = Some(SecretView {
+            let new = NewSecret {
                 name: key.name,
                 secret,
                 rotated: false,
                 previous_until: None,
-            });
-            page.respond(StatusCode::CREATED)
+            };
+            show_once(&state, &chrome, new).await
         }
         Err(error) => {
             let status = error.status();
@@ -218,14 +250,14 @@ pub async fn rotate_api_key(
     let result = service::rotate(&state, chrome.principal()?, &id, None).await;
     match result {
         Ok(WithSecret { key, secret }) => {
-            let mut page = KeysPage::load(&state, chrome, &[]).await?;
-            page.secret = Some(SecretView {
-                previous_until: Stamp::maybe(key.previous_expires_at),
+            let previous_until = key.previous_expires_at;
+            let new = NewSecret {
                 name: key.name,
                 secret,
                 rotated: true,
-            });
-            page.respond(StatusCode::OK)
+                previous_until,
+            };
+            show_once(&state, &chrome, new).await
         }
         Err(error) => refused(&state, chrome, error).await,
     }

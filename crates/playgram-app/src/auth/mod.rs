@@ -2,6 +2,7 @@
 //! request into a [`Principal`].
 
 pub mod capability;
+pub mod flash;
 pub mod principal;
 pub mod session;
 

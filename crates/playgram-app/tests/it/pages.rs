@@ -122,3 +122,61 @@ async fn login_with_an_unusual_next_lands_safely(app: TestApp) {
     }
 }
 both!(login_with_an_unusual_next_lands_safely);
+
+async fn a_new_key_secret_is_shown_once_and_a_refresh_repeats_nothing(app: TestApp) {
+    let owner = app.owner().await;
+    let create = owner.browser.request(Method::POST, "/app/api-keys").form(&[
+        ("name", "Website sync"),
+        ("scopes", "workspace:read"),
+        ("scopes", "audit:read"),
+        ("expires_at", ""),
+    ]);
+    let posted = owner.browser.send(create).await;
+    assert_eq!(
+        (posted.status.as_u16(), posted.header("location")),
+        (303, Some("/app/api-keys")),
+        "{}",
+        posted.text
+    );
+    assert!(
+        !posted.text.contains("pgk_"),
+        "no secret in the post's answer"
+    );
+
+    let shown = owner.browser.get("/app/api-keys").await;
+    let secret = shown_secret(&shown.text).expect("the secret is shown");
+    app.api(&secret).get("/api/v1/me").await.ok();
+    // A refresh (another GET) shows it no more, and nothing was created twice.
+    let again = owner.browser.get("/app/api-keys").await;
+    assert!(!again.text.contains(&secret));
+    let keys = owner.browser.get("/api/v1/api-keys").await.ok();
+    assert_eq!(keys.as_array().map(Vec::len), Some(1));
+
+    // Rotation works the same way, and the sealed message is not readable in the database.
+    let id = keys[0]["id"].as_str().unwrap().to_owned();
+    let rotate = owner
+        .browser
+        .request(Method::POST, &format!("/app/api-keys/{id}/rotate"));
+    assert_eq!(owner.browser.send(rotate).await.status.as_u16(), 303);
+    let stored = app
+        .fetch_text("SELECT body FROM session_flashes", &[])
+        .await
+        .expect("a waiting message");
+    assert!(!stored.contains("pgk_"), "the waiting secret is sealed");
+    let rotated = owner.browser.get("/app/api-keys").await;
+    let new_secret = shown_secret(&rotated.text).expect("the new secret is shown");
+    assert_ne!(new_secret, secret);
+    assert_eq!(
+        app.fetch_i64("SELECT COUNT(*) FROM session_flashes", &[])
+            .await,
+        0
+    );
+}
+both!(a_new_key_secret_is_shown_once_and_a_refresh_repeats_nothing);
+
+/// The secret in the page's `#key-secret` element, if the page shows one.
+fn shown_secret(html: &str) -> Option<String> {
+    let after = html.split("id=\"key-secret\"").nth(1)?;
+    let text = after.split_once('>')?.1.split('<').next()?.trim();
+    text.starts_with("pgk_").then(|| text.to_owned())
+}
