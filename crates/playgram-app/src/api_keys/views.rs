@@ -67,6 +67,8 @@ pub struct SecretView {
     pub previous_until: Option<Stamp>,
 }
 
+const FLASH_KIND: &str = "api_key_secret";
+
 /// What the create and rotate posts leave for the list page (sealed in `session_flashes`).
 #[derive(Serialize, Deserialize)]
 struct NewSecret {
@@ -89,7 +91,7 @@ impl From<NewSecret> for SecretView {
 
 /// Leaves the new secret for the list page and redirects there.
 async fn show_once(state: &AppState, chrome: &Chrome, secret: NewSecret) -> PageResult {
-    flash::put(state, &chrome.session.token_hash, &secret)
+    flash::put(state, &chrome.session.token_hash, FLASH_KIND, &secret)
         .await
         .map_err(AppError::Internal)?;
     Ok(see_other("/app/api-keys"))
@@ -154,7 +156,7 @@ pub async fn list_api_keys(
     Query(query): Query<PageQuery>,
 ) -> PageResult {
     let default = vec![Scope::WorkspaceRead.as_str().to_owned()];
-    let fresh: Option<NewSecret> = flash::take(&state, &chrome.session.token_hash)
+    let fresh: Option<NewSecret> = flash::take(&state, &chrome.session.token_hash, FLASH_KIND)
         .await
         .map_err(AppError::Internal)?;
     let mut page = KeysPage::load(&state, chrome, &default).await?;

@@ -2,6 +2,7 @@
 //! so a refresh or the back button can never repeat the post. Used for secrets shown once (a new
 //! API key's secret): the message is sealed at rest, bound to its session, lives ten minutes at most
 //! and is deleted by the read that shows it (`DELETE … RETURNING`, atomic on both backends).
+//! A session holds one message; each has a kind, and a page takes only its own kind.
 
 use playgram_core::time::{Millis, now_ms};
 use playgram_core::{Db, on_db};
@@ -16,20 +17,23 @@ fn context(session_hash: &str) -> String {
     format!("session_flashes:{session_hash}")
 }
 
-/// Leaves `message` for the session's next page, replacing any message not yet shown.
+/// Leaves `message` of `kind` for the session's next page, replacing any message not yet shown.
 pub async fn put<T: Serialize>(
     state: &AppState,
     session_hash: &str,
+    kind: &str,
     message: &T,
 ) -> anyhow::Result<()> {
     let sealed = state
         .sealer
         .seal(&serde_json::to_vec(message)?, &context(session_hash));
     on_db!(&state.db, pool => sqlx::query(
-        "INSERT INTO session_flashes (token_hash, body, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (token_hash) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
+        "INSERT INTO session_flashes (token_hash, kind, body, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (token_hash) DO UPDATE
+         SET kind = excluded.kind, body = excluded.body, created_at = excluded.created_at",
     )
     .bind(session_hash)
+    .bind(kind)
     .bind(sealed)
     .bind(now_ms())
     .execute(pool)
@@ -38,15 +42,17 @@ pub async fn put<T: Serialize>(
     Ok(())
 }
 
-/// Takes the session's message, if one is waiting and fresh; it is gone afterwards.
+/// Takes the session's message of `kind`, if one is waiting and fresh; it is gone afterwards.
 pub async fn take<T: DeserializeOwned>(
     state: &AppState,
     session_hash: &str,
+    kind: &str,
 ) -> anyhow::Result<Option<T>> {
     let row: Option<(String, Millis)> = on_db!(&state.db, pool => sqlx::query_as(
-        "DELETE FROM session_flashes WHERE token_hash = $1 RETURNING body, created_at",
+        "DELETE FROM session_flashes WHERE token_hash = $1 AND kind = $2 RETURNING body, created_at",
     )
     .bind(session_hash)
+    .bind(kind)
     .fetch_optional(pool)
     .await)?;
     let Some((sealed, _)) = row.filter(|(_, at)| now_ms() - at <= LIFETIME_MS) else {

@@ -66,12 +66,15 @@ async fn pages_render_on_every_backend(app: TestApp) {
         .request(Method::POST, "/app/team/invites")
         .form(&[("email", "mia@example.com"), ("role", "agent")]);
     let invited = owner.browser.send(form).await;
-    assert_eq!(invited.status.as_u16(), 201, "{}", invited.text);
+    assert_eq!(invited.status.as_u16(), 303, "{}", invited.text);
     let link = app.mail.last_to("mia@example.com").await.link("/invite/");
+    let team = owner.browser.get("/app/team").await;
     assert!(
-        invited.text.contains(&token_of(&link)),
-        "the accept link is shown to the inviter"
+        team.text.contains(&token_of(&link)),
+        "the accept link is shown to the inviter after the redirect"
     );
+    let again = owner.browser.get("/app/team").await;
+    assert!(!again.text.contains(&token_of(&link)), "and only once");
     let invite_page = visitor.get(&format!("/invite/{}", token_of(&link))).await;
     assert_eq!(invite_page.status.as_u16(), 200, "{}", invite_page.text);
     assert!(
@@ -143,6 +146,9 @@ async fn a_new_key_secret_is_shown_once_and_a_refresh_repeats_nothing(app: TestA
         "no secret in the post's answer"
     );
 
+    // Another page does not take the message meant for the keys page.
+    owner.browser.get("/app/account").await;
+    owner.browser.get("/app/team").await;
     let shown = owner.browser.get("/app/api-keys").await;
     let secret = shown_secret(&shown.text).expect("the secret is shown");
     app.api(&secret).get("/api/v1/me").await.ok();

@@ -15,6 +15,7 @@ use crate::accounts::service::{self, Origin};
 use crate::accounts::store::{self, UserRow};
 use crate::accounts::totp;
 use crate::audit::views::ActivityView;
+use crate::auth::flash;
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, see_other};
@@ -110,14 +111,29 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// Recovery codes travel from the post that makes them to this page in a sealed one-time flash,
+/// so a refresh neither shows them again nor makes new ones.
+const CODES_FLASH: &str = "recovery_codes";
+
 pub async fn show_account(
     State(state): State<AppState>,
     chrome: Chrome,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
+    let codes: Option<Vec<String>> = flash::take(&state, &chrome.session.token_hash, CODES_FLASH)
+        .await
+        .map_err(AppError::Internal)?;
     let mut page = AccountPage::load(&state, chrome).await?;
     page.notice = notice(query.done.as_deref());
+    page.recovery_codes = codes.unwrap_or_default();
     page.respond(StatusCode::OK)
+}
+
+async fn show_codes_once(state: &AppState, chrome: &Chrome, codes: Vec<String>) -> PageResult {
+    flash::put(state, &chrome.session.token_hash, CODES_FLASH, &codes)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(see_other("/app/account#two-factor"))
 }
 
 #[derive(Deserialize)]
@@ -198,11 +214,7 @@ pub async fn enable_totp(
 ) -> PageResult {
     let page = AccountPage::load(&state, chrome).await?;
     match totp::enable(&state, &page.user, &input.code, origin.ip).await {
-        Ok(codes) => {
-            let mut page = AccountPage::load(&state, page.chrome).await?;
-            page.recovery_codes = codes;
-            page.respond(StatusCode::OK)
-        }
+        Ok(codes) => show_codes_once(&state, &page.chrome, codes).await,
         Err(error) => {
             let status = error.status();
             let mut page = page;
@@ -246,11 +258,7 @@ pub async fn regenerate_recovery_codes(
     let result =
         totp::regenerate_recovery_codes(&state, &page.user, &input.password, origin.ip).await;
     match result {
-        Ok(codes) => {
-            let mut page = AccountPage::load(&state, page.chrome).await?;
-            page.recovery_codes = codes;
-            page.respond(StatusCode::OK)
-        }
+        Ok(codes) => show_codes_once(&state, &page.chrome, codes).await,
         Err(error) => {
             let status = error.status();
             page.codes_form = FormState::rejected("codes", error, &["password"])?;

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use playgram_core::ids::{InviteId, UserId};
 use serde::Deserialize;
 
-use crate::auth::{Capability, Role};
+use crate::auth::{Capability, Role, flash};
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, Stamp, see_other};
@@ -38,6 +38,8 @@ pub struct InviteView {
 }
 
 /// The invite just made, with its link (SMTP may be off, so the link is shown to share by hand).
+/// It reaches the team page through a sealed one-time flash after the post redirects.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct CreatedView {
     pub email: String,
     pub accept_url: String,
@@ -146,7 +148,12 @@ pub async fn show_team(
     chrome: Chrome,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
+    let created: Option<CreatedView> =
+        flash::take(&state, &chrome.session.token_hash, INVITE_FLASH)
+            .await
+            .map_err(AppError::Internal)?;
     let mut page = TeamPage::load(&state, chrome).await?;
+    page.created = created;
     page.notice = match query.done.as_deref() {
         Some("role") => Some("The role is changed."),
         Some("removed") => Some("The member is removed from this workspace."),
@@ -155,6 +162,8 @@ pub async fn show_team(
     };
     page.respond(StatusCode::OK)
 }
+
+const INVITE_FLASH: &str = "invite_link";
 
 #[derive(Deserialize)]
 pub struct InviteForm {
@@ -168,17 +177,20 @@ pub async fn create_invite(
     PageForm(input): PageForm<InviteForm>,
 ) -> PageResult {
     let result = service::invite(&state, chrome.principal()?, &input.email, &input.role).await;
-    let mut page = TeamPage::load(&state, chrome).await?;
     match result {
         Ok(created) => {
-            page.created = Some(CreatedView {
+            let view = CreatedView {
                 email: created.invite.email,
                 accept_url: created.accept_url,
                 emailed: created.emailed,
-            });
-            page.respond(StatusCode::CREATED)
+            };
+            flash::put(&state, &chrome.session.token_hash, INVITE_FLASH, &view)
+                .await
+                .map_err(AppError::Internal)?;
+            Ok(see_other("/app/team"))
         }
         Err(error) => {
+            let mut page = TeamPage::load(&state, chrome).await?;
             let status = error.status();
             page.invite_form = FormState::rejected("invite", error, &["email", "role"])?;
             page.invite_email = input.email;
