@@ -16,6 +16,14 @@ fn context(user_id: &UserId) -> String {
     format!("users.totp_secret:{user_id}")
 }
 
+/// The user's TOTP seed (pending or enabled), unsealed; `None` if there is none or it won't open.
+fn sealed_secret(state: &AppState, user: &UserRow) -> Option<Vec<u8>> {
+    state
+        .sealer
+        .open(user.totp_secret.as_deref()?, &context(&user.id))
+        .ok()
+}
+
 /// What an authenticator app needs: the base32 secret and the `otpauth://` URI (shown as a QR code).
 pub struct Setup {
     pub secret_base32: String,
@@ -46,10 +54,7 @@ pub fn pending(state: &AppState, user: &UserRow) -> Option<Setup> {
     if user.totp_enabled() {
         return None;
     }
-    let secret = state
-        .sealer
-        .open(user.totp_secret.as_deref()?, &context(&user.id))
-        .ok()?;
+    let secret = sealed_secret(state, user)?;
     Some(Setup {
         secret_base32: totp::base32_encode(&secret),
         otpauth_uri: totp::provisioning_uri("Playgram", &user.email, &secret),
@@ -69,16 +74,12 @@ pub async fn enable(
             "Two-factor authentication is already on.",
         ));
     }
-    let secret = user
-        .totp_secret
-        .as_deref()
-        .and_then(|sealed| state.sealer.open(sealed, &context(&user.id)).ok())
-        .ok_or_else(|| {
-            AppError::conflict(
-                "totp_not_started",
-                "Start the set-up first: scan the code, then confirm.",
-            )
-        })?;
+    let secret = sealed_secret(state, user).ok_or_else(|| {
+        AppError::conflict(
+            "totp_not_started",
+            "Start the set-up first: scan the code, then confirm.",
+        )
+    })?;
     let unix = now_ms() as u64 / 1000;
     let Some(step) = totp::verify(&secret, code, unix) else {
         return Err(AppError::field(
@@ -168,16 +169,12 @@ pub async fn check(state: &AppState, user: &UserRow, code: &str) -> Result<&'sta
     let code = code.trim();
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let secret = user
-            .totp_secret
-            .as_deref()
-            .and_then(|sealed| state.sealer.open(sealed, &context(&user.id)).ok())
-            .ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!(
-                    "TOTP secret of {} cannot be opened",
-                    user.id
-                ))
-            })?;
+        let secret = sealed_secret(state, user).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "TOTP secret of {} cannot be opened",
+                user.id
+            ))
+        })?;
         let step = totp::verify(&secret, &digits, now_ms() as u64 / 1000);
         if let Some(step) = step
             && store::claim_totp_step(&state.db, &user.id, step as i64).await?

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::service::{self, CreateInput, WithSecret};
 use super::store::{self, KeyRow};
-use crate::auth::{Capability, Scope, Scopes, flash};
+use crate::auth::{Capability, Scope, Scopes};
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, Stamp, see_other};
@@ -89,14 +89,6 @@ impl From<NewSecret> for SecretView {
     }
 }
 
-/// Leaves the new secret for the list page and redirects there.
-async fn show_once(state: &AppState, chrome: &Chrome, secret: NewSecret) -> PageResult {
-    flash::put(state, &chrome.session.token_hash, FLASH_KIND, &secret)
-        .await
-        .map_err(AppError::Internal)?;
-    Ok(see_other("/app/api-keys"))
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "api_keys.html")]
 pub struct KeysPage {
@@ -156,9 +148,7 @@ pub async fn list_api_keys(
     Query(query): Query<PageQuery>,
 ) -> PageResult {
     let default = vec![Scope::WorkspaceRead.as_str().to_owned()];
-    let fresh: Option<NewSecret> = flash::take(&state, &chrome.session.token_hash, FLASH_KIND)
-        .await
-        .map_err(AppError::Internal)?;
+    let fresh: Option<NewSecret> = chrome.take_once(&state, FLASH_KIND).await?;
     let mut page = KeysPage::load(&state, chrome, &default).await?;
     page.secret = fresh.map(SecretView::from);
     page.notice = match query.done.as_deref() {
@@ -220,7 +210,9 @@ pub async fn create_api_key(
                 rotated: false,
                 previous_until: None,
             };
-            show_once(&state, &chrome, new).await
+            chrome
+                .show_once(&state, FLASH_KIND, &new, "/app/api-keys")
+                .await
         }
         Err(error) => {
             let status = error.status();
@@ -259,7 +251,9 @@ pub async fn rotate_api_key(
                 rotated: true,
                 previous_until,
             };
-            show_once(&state, &chrome, new).await
+            chrome
+                .show_once(&state, FLASH_KIND, &new, "/app/api-keys")
+                .await
         }
         Err(error) => refused(&state, chrome, error).await,
     }

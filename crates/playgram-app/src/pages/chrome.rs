@@ -61,6 +61,32 @@ impl FromRequestParts<AppState> for Chrome {
 }
 
 impl Chrome {
+    /// Leaves a one-time message of `kind` for the page at `to` and redirects there
+    /// (post, redirect, get: a refresh repeats nothing; see `auth::flash`).
+    pub async fn show_once<T: serde::Serialize>(
+        &self,
+        state: &AppState,
+        kind: &str,
+        message: &T,
+        to: &str,
+    ) -> super::PageResult {
+        crate::auth::flash::put(state, &self.session.token_hash, kind, message)
+            .await
+            .map_err(crate::http::AppError::Internal)?;
+        Ok(super::see_other(to))
+    }
+
+    /// Takes the one-time message of `kind` left for this page, if any.
+    pub async fn take_once<T: serde::de::DeserializeOwned>(
+        &self,
+        state: &AppState,
+        kind: &str,
+    ) -> Result<Option<T>, PageError> {
+        crate::auth::flash::take(state, &self.session.token_hash, kind)
+            .await
+            .map_err(|error| PageError::App(crate::http::AppError::Internal(error)))
+    }
+
     /// The workspace the page acts in, or an error page pointing to "create a workspace".
     pub fn principal(&self) -> Result<&Principal, PageError> {
         self.principal.as_ref().ok_or_else(|| {

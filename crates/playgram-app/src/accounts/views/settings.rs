@@ -15,7 +15,6 @@ use crate::accounts::service::{self, Origin};
 use crate::accounts::store::{self, UserRow};
 use crate::accounts::totp;
 use crate::audit::views::ActivityView;
-use crate::auth::flash;
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, see_other};
@@ -120,20 +119,11 @@ pub async fn show_account(
     chrome: Chrome,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
-    let codes: Option<Vec<String>> = flash::take(&state, &chrome.session.token_hash, CODES_FLASH)
-        .await
-        .map_err(AppError::Internal)?;
+    let codes: Option<Vec<String>> = chrome.take_once(&state, CODES_FLASH).await?;
     let mut page = AccountPage::load(&state, chrome).await?;
     page.notice = notice(query.done.as_deref());
     page.recovery_codes = codes.unwrap_or_default();
     page.respond(StatusCode::OK)
-}
-
-async fn show_codes_once(state: &AppState, chrome: &Chrome, codes: Vec<String>) -> PageResult {
-    flash::put(state, &chrome.session.token_hash, CODES_FLASH, &codes)
-        .await
-        .map_err(AppError::Internal)?;
-    Ok(see_other("/app/account#two-factor"))
 }
 
 #[derive(Deserialize)]
@@ -214,7 +204,11 @@ pub async fn enable_totp(
 ) -> PageResult {
     let page = AccountPage::load(&state, chrome).await?;
     match totp::enable(&state, &page.user, &input.code, origin.ip).await {
-        Ok(codes) => show_codes_once(&state, &page.chrome, codes).await,
+        Ok(codes) => {
+            (page.chrome)
+                .show_once(&state, CODES_FLASH, &codes, "/app/account#two-factor")
+                .await
+        }
         Err(error) => {
             let status = error.status();
             let mut page = page;
@@ -258,7 +252,11 @@ pub async fn regenerate_recovery_codes(
     let result =
         totp::regenerate_recovery_codes(&state, &page.user, &input.password, origin.ip).await;
     match result {
-        Ok(codes) => show_codes_once(&state, &page.chrome, codes).await,
+        Ok(codes) => {
+            (page.chrome)
+                .show_once(&state, CODES_FLASH, &codes, "/app/account#two-factor")
+                .await
+        }
         Err(error) => {
             let status = error.status();
             page.codes_form = FormState::rejected("codes", error, &["password"])?;

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use playgram_core::ids::{InviteId, UserId};
 use serde::Deserialize;
 
-use crate::auth::{Capability, Role, flash};
+use crate::auth::{Capability, Role};
 use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageQuery, PageResult, Stamp, see_other};
@@ -148,10 +148,7 @@ pub async fn show_team(
     chrome: Chrome,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
-    let created: Option<CreatedView> =
-        flash::take(&state, &chrome.session.token_hash, INVITE_FLASH)
-            .await
-            .map_err(AppError::Internal)?;
+    let created: Option<CreatedView> = chrome.take_once(&state, INVITE_FLASH).await?;
     let mut page = TeamPage::load(&state, chrome).await?;
     page.created = created;
     page.notice = match query.done.as_deref() {
@@ -184,10 +181,9 @@ pub async fn create_invite(
                 accept_url: created.accept_url,
                 emailed: created.emailed,
             };
-            flash::put(&state, &chrome.session.token_hash, INVITE_FLASH, &view)
+            chrome
+                .show_once(&state, INVITE_FLASH, &view, "/app/team")
                 .await
-                .map_err(AppError::Internal)?;
-            Ok(see_other("/app/team"))
         }
         Err(error) => {
             let mut page = TeamPage::load(&state, chrome).await?;
