@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod maintenance;
 pub mod openapi;
 pub mod ops;
@@ -19,7 +21,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use playgram_core::{Config, Db};
+use playgram_core::jobs::Worker;
+use playgram_core::jobs::cron::{self, CronExpr, Schedule};
+use playgram_core::{Config, Db, signals};
 use tokio::net::TcpListener;
 
 pub use state::AppState;
@@ -39,6 +43,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     role: ServeRole,
+    schedules: Vec<(Schedule, CronExpr)>,
 }
 
 impl Application {
@@ -56,11 +61,14 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
+        let schedules = cron::resolve(maintenance::SCHEDULES, &config.cron)
+            .map_err(|e| anyhow::anyhow!("invalid `cron` setting: {e}"))?;
         let state = AppState::new(config, db)?;
         Ok(Self {
             listener,
             state,
             role,
+            schedules,
         })
     }
 
@@ -74,8 +82,12 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting connections and gives in-flight
-    /// requests `shutdown_grace_seconds` to finish.
+    /// Serves until `shutdown` resolves, then stops accepting connections, ends event streams,
+    /// and gives in-flight requests and running jobs `shutdown_grace_seconds` to finish.
+    ///
+    /// Every role relays PostgreSQL notifications and runs the event sequencer (events written by
+    /// a web instance are sequenced without waiting for a worker); web roles run the realtime hub;
+    /// worker roles run the job worker and the cron scheduler.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -84,12 +96,37 @@ impl Application {
             listener,
             state,
             role,
+            schedules,
         } = self;
         let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        if role != ServeRole::Web {
-            tokio::spawn(maintenance::run(state.clone(), stop_rx.clone()));
+        let stop_tx = state.shutdown.clone();
+        let stop_rx = stop_tx.subscribe();
+        let poll = Duration::from_millis(state.config.jobs_poll_ms);
+        tokio::spawn(signals::listen(state.db.clone(), stop_rx.clone()));
+        tokio::spawn(playgram_core::events::run_sequencer(
+            state.db.clone(),
+            std::sync::Arc::default(),
+            poll,
+            stop_rx.clone(),
+        ));
+        if role != ServeRole::Worker {
+            tokio::spawn(
+                state
+                    .hub
+                    .clone()
+                    .run(state.db.clone(), poll, stop_rx.clone()),
+            );
         }
+        let worker = (role != ServeRole::Web).then(|| {
+            let worker = Worker::new(
+                state.db.clone(),
+                jobs::registry(&state),
+                jobs::worker_options(&state.config),
+                state.job_metrics.clone(),
+            );
+            tokio::spawn(cron::run(state.db.clone(), schedules, stop_rx.clone()));
+            tokio::spawn(worker.run(stop_rx.clone()))
+        });
         let router = match role {
             ServeRole::Worker => router::worker(state.clone()),
             ServeRole::All | ServeRole::Web => router::web(state.clone()),
@@ -108,10 +145,14 @@ impl Application {
             grace_seconds = grace.as_secs(),
             "shutting down: no new connections, finishing requests in flight"
         );
-        let _ = stop_tx.send(true);
+        stop_tx.send_replace(true);
         match tokio::time::timeout(grace, server).await {
             Ok(result) => result.context("server task")?.context("server")?,
             Err(_) => tracing::warn!("grace period over; dropping the connections still open"),
+        }
+        if let Some(worker) = worker {
+            // The worker has its own deadline (the same grace) and gives back unfinished jobs.
+            let _ = tokio::time::timeout(grace + Duration::from_secs(5), worker).await;
         }
         state.db.close().await;
         Ok(())

@@ -1,29 +1,23 @@
-//! Background housekeeping run by `--role all|worker` instances: removes expired sessions, used or
-//! expired reset links, old login attempts and one-time page messages nobody came back for. (The durable job queue arrives with the jobs issue;
-//! this loop is idempotent, so several workers running it at once is harmless.)
+//! Housekeeping, run as cron jobs by the worker instances:
+//! - `maintenance.sweep` (every 5 minutes): expired sessions, used or expired reset links, old login
+//!   attempts, one-time page messages nobody came back for;
+//! - `maintenance.prune` (hourly): finished jobs past their retention, old job statistics, and
+//!   events older than the outbox retention.
+//!
+//! Both are idempotent, so a tick that runs twice (a replay) is harmless.
 
-use playgram_core::time::now_ms;
-use playgram_core::{Db, on_db};
 use std::time::Duration;
-use tokio::sync::watch;
 
-use crate::state::AppState;
+use playgram_core::Db;
+use playgram_core::jobs::cron::Schedule;
+use playgram_core::jobs::{Job, JobContext, JobError, NewJob};
+use playgram_core::on_db;
+use playgram_core::time::now_ms;
 
-const EVERY: Duration = Duration::from_secs(300);
 /// Login attempts are kept a day, long past any throttle window, for investigating attacks.
 const KEEP_LOGIN_ATTEMPTS_MS: i64 = 24 * 3_600_000;
-
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    loop {
-        if let Err(error) = sweep(&state.db).await {
-            tracing::warn!(error = %error, "maintenance sweep failed; will retry");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(EVERY) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
-}
+/// Job statistics (the throughput chart) are kept 30 days.
+const KEEP_JOB_STATS_MS: i64 = 30 * 86_400_000;
 
 pub async fn sweep(db: &Db) -> sqlx::Result<()> {
     let now = now_ms();
@@ -33,3 +27,75 @@ pub async fn sweep(db: &Db) -> sqlx::Result<()> {
     crate::auth::flash::sweep(db).await?;
     Ok(())
 }
+
+pub struct SweepJob {
+    pub db: Db,
+}
+
+impl Job for SweepJob {
+    const NAME: &'static str = "maintenance.sweep";
+    const QUEUE: &'static str = "maintenance";
+    const MAX_ATTEMPTS: i32 = 3;
+    type Payload = ();
+
+    async fn run(&self, _: JobContext, _: ()) -> Result<(), JobError> {
+        Ok(sweep(&self.db).await?)
+    }
+}
+
+/// How long finished work is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    pub done: Duration,
+    pub dead: Duration,
+    pub events: Duration,
+}
+
+pub struct PruneJob {
+    pub db: Db,
+    pub retention: Retention,
+}
+
+impl Job for PruneJob {
+    const NAME: &'static str = "maintenance.prune";
+    const QUEUE: &'static str = "maintenance";
+    const MAX_ATTEMPTS: i32 = 3;
+    type Payload = ();
+
+    async fn run(&self, _: JobContext, _: ()) -> Result<(), JobError> {
+        let now = now_ms();
+        let ago = |d: Duration| now - d.as_millis() as i64;
+        let jobs = playgram_core::jobs::store::prune(
+            &self.db,
+            ago(self.retention.done),
+            ago(self.retention.dead),
+            now - KEEP_JOB_STATS_MS,
+        )
+        .await?;
+        let events = playgram_core::events::prune(&self.db, ago(self.retention.events)).await?;
+        tracing::info!(jobs, events, "pruned finished jobs and old events");
+        Ok(())
+    }
+}
+
+fn sweep_job() -> NewJob {
+    NewJob::of::<SweepJob>(&()).unwrap_or_else(|_| unreachable!("() always serializes"))
+}
+
+fn prune_job() -> NewJob {
+    NewJob::of::<PruneJob>(&()).unwrap_or_else(|_| unreachable!("() always serializes"))
+}
+
+/// The built-in cron schedules (overridable with the `cron` setting).
+pub const SCHEDULES: &[Schedule] = &[
+    Schedule {
+        name: "maintenance.sweep",
+        default: "*/5 * * * *",
+        job: sweep_job,
+    },
+    Schedule {
+        name: "maintenance.prune",
+        default: "17 * * * *",
+        job: prune_job,
+    },
+];

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 
 use crate::http::AppError;
 use crate::state::AppState;
-use crate::{accounts, api_keys, audit, ops, pages, workspaces};
+use crate::{accounts, api_keys, audit, events, jobs, ops, pages, workspaces};
 
 /// The REST API under `/api/v1`.
 fn api() -> Router<AppState> {
@@ -78,6 +78,18 @@ fn api() -> Router<AppState> {
         .route("/api-keys/{id}/rotate", post(api_keys::api::rotate_api_key))
         // Audit log
         .route("/audit-log", get(audit::api::list_audit_log))
+        // Jobs
+        .route("/jobs", get(jobs::api::list_jobs))
+        .route("/jobs/stats", get(jobs::api::get_job_stats))
+        .route("/jobs/replay", post(jobs::api::replay_jobs))
+        .route("/jobs/probe", post(jobs::api::create_probe))
+        .route("/jobs/{id}", get(jobs::api::get_job))
+        .route("/jobs/{id}/retry", post(jobs::api::retry_job))
+        .route("/jobs/{id}/cancel", post(jobs::api::cancel_job))
+        // Events
+        .route("/event-types", get(events::api::list_event_types))
+        .route("/events", get(events::api::list_events))
+        .route("/stream", get(events::api::stream_events))
         .fallback(api_not_found)
 }
 

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use playgram_core::events::hub::Hub;
+use playgram_core::jobs::metrics::JobMetrics;
 use playgram_core::mail::Mailer;
 use playgram_core::seal::Sealer;
 use playgram_core::{Config, Db};
@@ -17,6 +19,11 @@ pub struct AppState {
     pub sealer: Sealer,
     pub metrics: Arc<Metrics>,
     pub keys: KeyCache,
+    /// This instance's realtime hub (live event streams).
+    pub hub: Hub,
+    pub job_metrics: Arc<JobMetrics>,
+    /// Turns true when the instance shuts down; long-lived responses (event streams) end on it.
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -31,6 +38,9 @@ impl AppState {
             sealer,
             metrics: Arc::new(Metrics::default()),
             keys,
+            hub: Hub::new(1024),
+            job_metrics: Arc::new(JobMetrics::default()),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 

@@ -14,7 +14,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::signals::{Signal, Signals};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -25,14 +28,32 @@ pub enum Backend {
     Postgres,
 }
 
+/// The database handle: a pool of either backend plus this process's wake-up [`Signals`].
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    signals: Arc<Signals>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 /// A write transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
-pub enum Tx {
+///
+/// Work written in the transaction that others should notice (a job, an event) is announced with
+/// [`Tx::signal`]; the announcement goes out only after the commit, so a woken worker always finds
+/// the row. On PostgreSQL the store also issues `pg_notify`, which PostgreSQL itself delivers only
+/// on commit, so other instances wake too.
+pub struct Tx {
+    conn: TxConn,
+    signals: Arc<Signals>,
+    raised: Vec<Signal>,
+}
+
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -41,9 +62,9 @@ pub enum Tx {
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $conn:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($conn) => $body,
-            $crate::db::Db::Postgres($conn) => $body,
+        match ($db).pool() {
+            $crate::db::Pool::Sqlite($conn) => $body,
+            $crate::db::Pool::Postgres($conn) => $body,
         }
     };
 }
@@ -52,12 +73,12 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(tx) => {
+        match ($tx).conn() {
+            $crate::db::TxConn::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::db::Tx::Postgres(tx) => {
+            $crate::db::TxConn::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -81,7 +102,7 @@ impl Db {
                 .min_connections(1)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::new(Pool::Sqlite(pool)))
         } else {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -89,21 +110,37 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db::new(Pool::Postgres(pool)))
         }
     }
 
+    fn new(pool: Pool) -> Db {
+        Db {
+            pool,
+            signals: Arc::new(Signals::default()),
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// This process's wake-ups for job workers, the event sequencer and the realtime hub.
+    pub fn signals(&self) -> &Arc<Signals> {
+        &self.signals
+    }
+
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn migrator(&self) -> &'static Migrator {
-        match self {
-            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
-            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
         }
     }
 
@@ -134,10 +171,15 @@ impl Db {
 
     /// Begins a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self {
-            Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
-            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
-        }
+        let conn = match &self.pool {
+            Pool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            signals: self.signals.clone(),
+            raised: Vec::new(),
+        })
     }
 
     /// Pool statistics for `/metrics`: (open connections, idle connections).
@@ -147,13 +189,13 @@ impl Db {
 
     /// An online copy of a SQLite database into `path` (`VACUUM INTO`). PostgreSQL has `pg_dump`.
     pub async fn backup_sqlite(&self, path: &str) -> Result<(), sqlx::Error> {
-        match self {
-            Db::Sqlite(pool) => sqlx::query("VACUUM INTO $1")
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("VACUUM INTO $1")
                 .bind(path)
                 .execute(pool)
                 .await
                 .map(|_| ()),
-            Db::Postgres(_) => Err(sqlx::Error::Configuration(
+            Pool::Postgres(_) => Err(sqlx::Error::Configuration(
                 "backup by VACUUM INTO is for SQLite".into(),
             )),
         }
@@ -165,17 +207,33 @@ impl Db {
 }
 
 impl Tx {
+    /// Commits, then raises the signals announced during the transaction.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
+        }
+        for signal in self.raised {
+            self.signals.raise(signal);
+        }
+        Ok(())
+    }
+
+    pub fn conn(&mut self) -> &mut TxConn {
+        &mut self.conn
+    }
+
+    /// Announces `signal` to this process once the transaction commits (and never if it rolls back).
+    pub fn signal(&mut self, signal: Signal) {
+        if !self.raised.contains(&signal) {
+            self.raised.push(signal);
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
     }
 }

@@ -121,6 +121,14 @@ typed_id!(
     /// An audit log entry.
     AuditId, "aud"
 );
+typed_id!(
+    /// A unit of background work in the job queue.
+    JobId, "job"
+);
+typed_id!(
+    /// A domain event in the outbox.
+    EventId, "evt"
+);
 
 #[cfg(test)]
 mod tests {

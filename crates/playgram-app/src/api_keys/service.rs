@@ -8,6 +8,7 @@ use super::auth::SECRET_PREFIX;
 use super::store::{self, KeyRow, NewKey};
 use crate::audit::{self, Entry};
 use crate::auth::{Capability, Principal, Scopes};
+use crate::events::catalog;
 use crate::http::{AppError, Result};
 use crate::state::AppState;
 
@@ -93,6 +94,14 @@ pub async fn create(
     let key = store::get_in(&mut tx, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let event = catalog::ApiKeyCreated {
+        api_key_id: id.clone(),
+        name: key.name.clone(),
+        scopes: scopes.names().iter().map(|s| s.to_string()).collect(),
+        expires_at,
+        actor: catalog::ActorRef::of(principal),
+    };
+    catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
     tx.commit().await?;
     Ok(WithSecret { key, secret })
 }
@@ -134,7 +143,15 @@ pub async fn rotate(
         ));
     }
     let (hash, hint, secret) = new_secret();
-    store::expire_current_secrets(&mut tx, id, now_ms() + overlap_hours * 3_600_000).await?;
+    let previous_until = now_ms() + overlap_hours * 3_600_000;
+    store::expire_current_secrets(&mut tx, id, previous_until).await?;
+    let event = catalog::ApiKeyRotated {
+        api_key_id: id.clone(),
+        name: key.name.clone(),
+        previous_secret_expires_at: previous_until,
+        actor: catalog::ActorRef::of(principal),
+    };
+    catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
     store::insert_secret(&mut tx, id, &hash, &hint).await?;
     let entry = Entry::by(principal, "api_key.rotated").target(id);
     audit::record(
@@ -158,6 +175,12 @@ pub async fn revoke(state: &AppState, principal: &Principal, id: &ApiKeyId) -> R
         .ok_or_else(AppError::not_found)?;
     if key.revoked_at.is_none() {
         store::revoke(&mut tx, &principal.workspace_id, id).await?;
+        let event = catalog::ApiKeyRevoked {
+            api_key_id: id.clone(),
+            name: key.name.clone(),
+            actor: catalog::ActorRef::of(principal),
+        };
+        catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
         audit::record(
             &mut tx,
             Entry::by(principal, "api_key.revoked")

@@ -86,21 +86,7 @@ pub fn filter_from(query: &ListQuery) -> Result<Filter> {
         })?),
         None => None,
     };
-    let limit = match query
-        .limit
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        Some(text) => text.parse::<i64>().unwrap_or(0),
-        None => 50,
-    };
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
-            "`limit` must be between 1 and 200.",
-        ));
-    }
+    let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     Ok(Filter {
         action: query.action.clone().filter(|a| !a.is_empty()),
         before,

@@ -67,6 +67,9 @@ impl Role {
                 ManageApiKeys,
                 ReadAuditLog,
                 ManageWorkspace,
+                ReadJobs,
+                ManageJobs,
+                ReadEvents,
             ],
             Role::Admin => &[
                 ReadWorkspace,
@@ -77,8 +80,18 @@ impl Role {
                 ManageApiKeys,
                 ReadAuditLog,
                 ManageWorkspace,
+                ReadJobs,
+                ManageJobs,
+                ReadEvents,
             ],
-            Role::Manager => &[ReadWorkspace, ReadMembers, InviteMembers, ReadApiKeys],
+            Role::Manager => &[
+                ReadWorkspace,
+                ReadMembers,
+                InviteMembers,
+                ReadApiKeys,
+                ReadJobs,
+                ReadEvents,
+            ],
             Role::Agent | Role::Viewer => &[ReadWorkspace, ReadMembers],
         }
     }
@@ -115,6 +128,9 @@ pub enum Capability {
     ManageApiKeys,
     ReadAuditLog,
     ManageWorkspace,
+    ReadJobs,
+    ManageJobs,
+    ReadEvents,
 }
 
 impl Capability {
@@ -131,6 +147,9 @@ impl Capability {
             Capability::ManageApiKeys => "Your role cannot create, rotate or revoke API keys.",
             Capability::ReadAuditLog => "Your role cannot see the audit log.",
             Capability::ManageWorkspace => "Your role cannot change workspace settings.",
+            Capability::ReadJobs => "Your role cannot see background jobs.",
+            Capability::ManageJobs => "Your role cannot retry, cancel or replay jobs.",
+            Capability::ReadEvents => "Your role cannot see the workspace's events.",
         }
     }
 }
@@ -144,15 +163,21 @@ pub enum Scope {
     ApiKeysRead,
     ApiKeysWrite,
     AuditRead,
+    JobsRead,
+    JobsWrite,
+    EventsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 8] = [
         Scope::WorkspaceRead,
         Scope::MembersWrite,
         Scope::ApiKeysRead,
         Scope::ApiKeysWrite,
         Scope::AuditRead,
+        Scope::JobsRead,
+        Scope::JobsWrite,
+        Scope::EventsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -162,6 +187,9 @@ impl Scope {
             Scope::ApiKeysRead => "api_keys:read",
             Scope::ApiKeysWrite => "api_keys:write",
             Scope::AuditRead => "audit:read",
+            Scope::JobsRead => "jobs:read",
+            Scope::JobsWrite => "jobs:write",
+            Scope::EventsRead => "events:read",
         }
     }
 
@@ -176,6 +204,9 @@ impl Scope {
             Scope::ApiKeysRead => "List API keys.",
             Scope::ApiKeysWrite => "Create, rotate and revoke API keys.",
             Scope::AuditRead => "Read the audit log.",
+            Scope::JobsRead => "List background jobs and their statistics.",
+            Scope::JobsWrite => "Retry, cancel and replay background jobs.",
+            Scope::EventsRead => "List the workspace's events and stream them live.",
         }
     }
 
@@ -187,6 +218,9 @@ impl Scope {
             Scope::ApiKeysRead => &[ReadApiKeys],
             Scope::ApiKeysWrite => &[ReadApiKeys, ManageApiKeys],
             Scope::AuditRead => &[ReadAuditLog],
+            Scope::JobsRead => &[ReadJobs],
+            Scope::JobsWrite => &[ReadJobs, ManageJobs],
+            Scope::EventsRead => &[ReadEvents],
         }
     }
 }

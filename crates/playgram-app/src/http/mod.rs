@@ -13,3 +13,19 @@ pub mod request_id;
 pub use envelope::Api;
 pub use error::{AppError, FieldErrors, Result};
 pub use json::ApiJson;
+
+/// A page size from `?limit=` (read as text so `limit=abc` gets the envelope's `invalid_limit`
+/// rather than the query extractor's plain-text rejection): 1–200, `default` when absent.
+pub fn page_limit(limit: Option<&str>, default: i64) -> Result<i64> {
+    let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(text) => text.parse::<i64>().unwrap_or(0),
+        None => default,
+    };
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            "`limit` must be between 1 and 200.",
+        ));
+    }
+    Ok(limit)
+}

@@ -58,8 +58,40 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Api<Ready>> {
 /// Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let (open, idle) = state.db.pool_stats();
-    let body = state
+    let mut body = state
         .metrics
         .render((open, idle, state.config.db_max_connections));
+    state.job_metrics.render(&mut body);
+    render_queue_depth(&state, &mut body).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// Jobs per queue and state, and the age of the oldest waiting job, read from the database.
+async fn render_queue_depth(state: &AppState, out: &mut String) {
+    use std::fmt::Write;
+    let Ok(depth) = playgram_core::jobs::store::depth(&state.db).await else {
+        return;
+    };
+    let now = playgram_core::time::now_ms();
+    out.push_str("# HELP playgram_jobs Jobs by queue and state (all workspaces).\n");
+    out.push_str("# TYPE playgram_jobs gauge\n");
+    for row in &depth {
+        let _ = writeln!(
+            out,
+            "playgram_jobs{{queue=\"{}\",state=\"{}\"}} {}",
+            row.queue, row.state, row.count
+        );
+    }
+    out.push_str(
+        "# HELP playgram_jobs_oldest_age_seconds Age of the oldest job waiting to run, by queue.\n",
+    );
+    out.push_str("# TYPE playgram_jobs_oldest_age_seconds gauge\n");
+    for row in depth.iter().filter(|r| r.state == "ready") {
+        let age = (now - row.oldest_created_at.unwrap_or(now)).max(0) as f64 / 1000.0;
+        let _ = writeln!(
+            out,
+            "playgram_jobs_oldest_age_seconds{{queue=\"{}\"}} {age}",
+            row.queue
+        );
+    }
 }

@@ -9,6 +9,7 @@ use super::store::{self, InviteRow, NewInvite};
 use crate::accounts::fields::{Email, Name};
 use crate::audit::{self, Entry};
 use crate::auth::{Capability, Principal, Role};
+use crate::events::catalog;
 use crate::http::{AppError, Result};
 use crate::state::AppState;
 
@@ -131,6 +132,14 @@ pub async fn invite(
     let invite = store::invite_by_id(&mut tx, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let event = catalog::MemberInvited {
+        invite_id: id.clone(),
+        email: email.as_str().to_owned(),
+        role: role.to_string(),
+        expires_at: invite.expires_at,
+        actor: catalog::ActorRef::of(principal),
+    };
+    catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
     tx.commit().await?;
 
     let accept_url = state.link(&format!("/invite/{token}"));
@@ -233,6 +242,15 @@ pub async fn accept_in(
         ));
     }
     store::upsert_member(tx, &invite.workspace_id, user_id, invite.role()).await?;
+    if let Some(member) = store::member(tx, &invite.workspace_id, user_id).await? {
+        let event = catalog::MemberJoined {
+            user_id: user_id.clone(),
+            email: member.email.clone(),
+            role: invite.role().to_string(),
+            invite_id: invite.id.clone(),
+        };
+        catalog::emit(tx, &invite.workspace_id, &event).await?;
+    }
     let entry = Entry {
         workspace_id: Some(&invite.workspace_id),
         ..Entry::personal(Some(user_id), "member.joined", ip)
@@ -298,6 +316,16 @@ pub async fn change_role(
         ));
     }
     store::upsert_member(&mut tx, &principal.workspace_id, user_id, role).await?;
+    if current != role {
+        let event = catalog::MemberRoleChanged {
+            user_id: user_id.clone(),
+            email: member.email.clone(),
+            old_role: current.to_string(),
+            new_role: role.to_string(),
+            actor: catalog::ActorRef::of(principal),
+        };
+        catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
+    }
     let entry = Entry::by(principal, "member.role_changed").target(user_id);
     audit::record(
         &mut tx,
@@ -334,6 +362,14 @@ pub async fn remove_member(
         }
     }
     store::remove_member(&mut tx, &principal.workspace_id, user_id).await?;
+    let event = catalog::MemberRemoved {
+        user_id: user_id.clone(),
+        email: member.email.clone(),
+        role: member.role().to_string(),
+        left: leaving,
+        actor: catalog::ActorRef::of(principal),
+    };
+    catalog::emit(&mut tx, &principal.workspace_id, &event).await?;
     let entry = Entry::by(principal, "member.removed").target(user_id);
     audit::record(
         &mut tx,

@@ -157,4 +157,58 @@ pub const KEYS: &[Key] = &[
         "a whole number of hours: how long a rotated key's old secret keeps working",
         "24",
     ),
+    key(
+        "jobs_concurrency",
+        "PLAYGRAM_JOBS_CONCURRENCY",
+        "a whole number above 0: jobs one worker instance runs at once",
+        "32",
+    ),
+    key(
+        "jobs_claim_batch",
+        "PLAYGRAM_JOBS_CLAIM_BATCH",
+        "a whole number above 0: jobs claimed per database statement",
+        "256",
+    ),
+    key(
+        "jobs_lease_seconds",
+        "PLAYGRAM_JOBS_LEASE_SECONDS",
+        "a whole number of seconds above 0: how long a job stays with a worker that stopped heartbeating",
+        "30",
+    ),
+    key(
+        "jobs_poll_ms",
+        "PLAYGRAM_JOBS_POLL_MS",
+        "a whole number of milliseconds above 0: the longest a worker waits before looking at the queue without a wake-up",
+        "1000",
+    ),
+    key(
+        "jobs_retention_hours",
+        "PLAYGRAM_JOBS_RETENTION_HOURS",
+        "a whole number of hours above 0: how long done and cancelled jobs are kept",
+        "72",
+    ),
+    key(
+        "jobs_dead_retention_days",
+        "PLAYGRAM_JOBS_DEAD_RETENTION_DAYS",
+        "a whole number of days above 0: how long dead jobs are kept for replay",
+        "30",
+    ),
+    key(
+        "events_retention_days",
+        "PLAYGRAM_EVENTS_RETENTION_DAYS",
+        "a whole number of days above 0: how long events stay in the outbox (and can be resumed from)",
+        "30",
+    ),
+    key(
+        "sse_heartbeat_seconds",
+        "PLAYGRAM_SSE_HEARTBEAT_SECONDS",
+        "a whole number of seconds above 0 between keep-alive comments on event streams",
+        "15",
+    ),
+    key(
+        "cron",
+        "PLAYGRAM_CRON",
+        "overrides of built-in schedules, `NAME=MIN HOUR DAY MONTH WEEKDAY` or `NAME=off`, separated by `;`",
+        "",
+    ),
 ];

@@ -49,6 +49,16 @@ pub struct Config {
     pub api_key_cache_seconds: u64,
     pub shutdown_grace_seconds: u64,
     pub api_key_rotation_overlap_hours: i64,
+    pub jobs_concurrency: usize,
+    pub jobs_claim_batch: usize,
+    pub jobs_lease_seconds: u64,
+    pub jobs_poll_ms: u64,
+    pub jobs_retention_hours: i64,
+    pub jobs_dead_retention_days: i64,
+    pub events_retention_days: i64,
+    pub sse_heartbeat_seconds: u64,
+    /// Cron overrides by schedule name (checked against the schedules when the worker starts).
+    pub cron: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Config {
@@ -219,6 +229,23 @@ impl Layers {
             api_key_rotation_overlap_hours: self.parse("api_key_rotation_overlap_hours", |v| {
                 v.parse().ok().filter(|n: &i64| *n >= 0)
             })?,
+            jobs_concurrency: self
+                .parse("jobs_concurrency", |v| v.parse().ok().filter(|n| *n > 0))?,
+            jobs_claim_batch: self
+                .parse("jobs_claim_batch", |v| v.parse().ok().filter(|n| *n > 0))?,
+            jobs_lease_seconds: self
+                .parse("jobs_lease_seconds", |v| v.parse().ok().filter(|n| *n > 0))?,
+            jobs_poll_ms: self.parse("jobs_poll_ms", |v| v.parse().ok().filter(|n| *n > 0))?,
+            jobs_retention_hours: self.parse("jobs_retention_hours", positive)?,
+            jobs_dead_retention_days: self.parse("jobs_dead_retention_days", positive)?,
+            events_retention_days: self.parse("events_retention_days", positive)?,
+            sse_heartbeat_seconds: self.parse("sse_heartbeat_seconds", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            cron: match self.get("cron") {
+                Some(_) => self.parse("cron", parse_cron_overrides)?,
+                None => BTreeMap::new(),
+            },
         })
     }
 
@@ -318,6 +345,20 @@ fn parse_bool(v: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// `NAME=EXPR; NAME=off` → map (the expressions are checked when the worker starts).
+fn parse_cron_overrides(v: &str) -> Option<BTreeMap<String, String>> {
+    let mut overrides = BTreeMap::new();
+    for part in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, expr) = part.split_once('=')?;
+        let expr = expr.trim();
+        if expr != "off" && crate::jobs::cron::CronExpr::parse(expr).is_err() {
+            return None;
+        }
+        overrides.insert(name.trim().to_owned(), expr.to_owned());
+    }
+    Some(overrides)
 }
 
 fn positive(v: &str) -> Option<i64> {
