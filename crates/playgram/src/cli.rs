@@ -50,6 +50,31 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Benchmarks (each on a fresh database of its own).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Job queue: enqueue/s, processed/s and pick-up latency of no-op jobs.
+    Queue {
+        #[arg(long, default_value_t = 20_000)]
+        jobs: usize,
+        #[arg(long, default_value_t = 100)]
+        concurrency: usize,
+        /// Jobs claimed per statement.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Jobs enqueued one at a time to measure pick-up latency.
+        #[arg(long, default_value_t = 1000)]
+        latency_jobs: usize,
+        /// Run on PostgreSQL: an admin URL; a scratch database is created and dropped.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -247,6 +272,25 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 to.display()
             );
             Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Queue {
+                    jobs,
+                    concurrency,
+                    batch,
+                    latency_jobs,
+                    postgres,
+                },
+        } => {
+            crate::bench::queue(crate::bench::QueueBench {
+                jobs,
+                concurrency,
+                batch,
+                latency_jobs,
+                postgres,
+            })
+            .await
         }
         Command::Config {
             command: ConfigCommand::Check,

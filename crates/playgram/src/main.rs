@@ -1,6 +1,7 @@
 //! `playgram`: the one binary. `serve` (the default) runs the server; the other subcommands manage
 //! the database, accounts, backups and configuration.
 
+mod bench;
 mod cli;
 
 use clap::Parser;

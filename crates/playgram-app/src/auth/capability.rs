@@ -205,7 +205,7 @@ impl Scope {
             Scope::ApiKeysWrite => "Create, rotate and revoke API keys.",
             Scope::AuditRead => "Read the audit log.",
             Scope::JobsRead => "List background jobs and their statistics.",
-            Scope::JobsWrite => "Retry, cancel and replay background jobs.",
+            Scope::JobsWrite => "Read jobs; retry, cancel and replay them; run a test (probe) job.",
             Scope::EventsRead => "List the workspace's events and stream them live.",
         }
     }

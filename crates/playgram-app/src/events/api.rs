@@ -27,7 +27,8 @@ use crate::auth::{Capability, Principal};
 use crate::http::{Api, AppError, Result};
 use crate::state::AppState;
 
-/// Most events replayed to a resuming stream; older ones are still listed by `GET /events`.
+/// Most events replayed by one connection. A stream further behind than this sends these, then ends;
+/// the client reconnects with the last id it got and continues from there, so nothing is skipped.
 const RESUME_LIMIT: i64 = 10_000;
 
 /// The catalog of event types, public like any API reference.
@@ -120,6 +121,7 @@ pub async fn stream_events(
     // Subscribe before reading the backlog, so nothing falls between the two.
     let live = state.hub.subscribe();
     let mut backlog = VecDeque::new();
+    let mut truncated = false;
     if let Some(after) = after {
         let mut from = after;
         while (backlog.len() as i64) < RESUME_LIMIT {
@@ -133,6 +135,7 @@ pub async fn stream_events(
                 break;
             }
         }
+        truncated = backlog.len() as i64 >= RESUME_LIMIT;
     }
     let follower = Follower {
         workspace_id: principal.workspace_id.clone(),
@@ -142,6 +145,7 @@ pub async fn stream_events(
         last_sent: after.unwrap_or(0),
         stop: state.shutdown.subscribe(),
         greeted: false,
+        truncated,
     };
     let stream = futures_util::stream::unfold(follower, |mut follower| async move {
         let event = follower.next().await?;
@@ -160,6 +164,8 @@ struct Follower {
     last_sent: i64,
     stop: watch::Receiver<bool>,
     greeted: bool,
+    /// The backlog stopped at the limit: end after it, so the client resumes from its last id.
+    truncated: bool,
 }
 
 impl Follower {
@@ -183,6 +189,9 @@ impl Follower {
             if self.wants(&event) {
                 return Some(self.send(&event));
             }
+        }
+        if self.truncated {
+            return None;
         }
         loop {
             let event = tokio::select! {

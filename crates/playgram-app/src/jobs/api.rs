@@ -148,7 +148,8 @@ fn change_error(error: ChangeError) -> AppError {
     }
 }
 
-/// Runs a failing job now, or a dead or cancelled one again with fresh attempts.
+/// Runs a scheduled job now (typically one waiting to retry after a failure), or a dead or
+/// cancelled one again with fresh attempts.
 pub async fn retry_job(
     State(state): State<AppState>,
     principal: Principal,

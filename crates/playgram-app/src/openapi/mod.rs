@@ -27,7 +27,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Playgram API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`). Lists that page return `meta.next_cursor`; pass it back as `cursor`.",
+            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` answers Server-Sent Events instead of JSON.",
         },
         "servers": [{ "url": "/api/v1" }],
         "tags": [
@@ -36,16 +36,43 @@ pub fn document() -> Value {
             { "name": "workspaces", "description": "Workspaces, members and invites." },
             { "name": "api-keys", "description": "API keys: shown once, stored hashed, scoped, rotatable." },
             { "name": "audit", "description": "The audit log of sensitive actions." },
+            { "name": "jobs", "description": "The workspace's background jobs: list, inspect, statistics, retry, cancel, replay, and a probe job." },
+            { "name": "events", "description": "Domain events: the catalog of types, the recent events, and a live Server-Sent Events stream." },
         ],
         "paths": paths::all(),
         "components": {
             "schemas": schemas::all(),
             "securitySchemes": {
-                "apiKey": { "type": "http", "scheme": "bearer", "description": "An API key, `pgk_…`." },
+                "apiKey": { "type": "http", "scheme": "bearer", "description": api_key_description() },
                 "session": { "type": "apiKey", "in": "cookie", "name": "pg_session" },
             },
         },
     })
+}
+
+/// The bearer scheme, with every scope a key can hold (from `auth::Scope`) and the roles that grant it.
+fn api_key_description() -> String {
+    use crate::auth::{Role, Scope};
+    let scopes: Vec<String> = Scope::ALL
+        .iter()
+        .map(|scope| {
+            let roles: Vec<&str> = Role::ALL
+                .iter()
+                .filter(|role| scope.capabilities().iter().all(|c| role.can(*c)))
+                .map(|role| role.as_str())
+                .collect();
+            format!(
+                "- `{}`: {} (roles: {})",
+                scope.as_str(),
+                scope.describe(),
+                roles.join(", ")
+            )
+        })
+        .collect();
+    format!(
+        "An API key, `pgk_…`. It acts for its own workspace only, with the scopes it was given; a person can give a key only scopes their own role holds. A call a key's scopes do not cover is refused with 403 `insufficient_scope`. Scopes:\n\n{}",
+        scopes.join("\n")
+    )
 }
 
 #[cfg(test)]
@@ -103,6 +130,43 @@ mod tests {
             stale.is_empty(),
             "OpenAPI entries without a route: {stale:?}"
         );
+    }
+
+    #[test]
+    fn the_job_state_filter_lists_what_the_handler_accepts() {
+        use crate::jobs::api::{ListQuery, filter_from};
+        let with_state = |state: &str| ListQuery {
+            state: Some(state.to_owned()),
+            ..ListQuery::default()
+        };
+        for state in paths::JOB_STATES {
+            assert!(filter_from(&with_state(state)).is_ok(), "{state}");
+        }
+        assert!(filter_from(&with_state("asleep")).is_err());
+    }
+
+    #[test]
+    fn the_event_stream_and_the_scopes_are_described() {
+        let doc = document();
+        let stream = &doc["paths"]["/stream"]["get"];
+        assert!(stream["responses"]["200"]["content"]["text/event-stream"].is_object());
+        let params = stream["parameters"].to_string();
+        for name in ["Last-Event-ID", "last_event_id", "type"] {
+            assert!(params.contains(&format!("\"{name}\"")), "{name}: {params}");
+        }
+        assert_eq!(
+            doc["paths"]["/event-types"]["get"]["security"],
+            json!([]),
+            "the catalog is public"
+        );
+        let scopes =
+            doc["components"]["schemas"]["ApiKeyIn"]["properties"]["scopes"]["items"]["enum"]
+                .to_string();
+        let described = doc["components"]["securitySchemes"]["apiKey"]["description"].to_string();
+        for scope in crate::auth::Scope::ALL {
+            assert!(scopes.contains(scope.as_str()), "{}", scope.as_str());
+            assert!(described.contains(scope.as_str()), "{}", scope.as_str());
+        }
     }
 
     #[test]

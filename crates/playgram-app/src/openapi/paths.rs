@@ -57,6 +57,18 @@ impl Op {
         self
     }
 
+    /// The success answer of an event stream: `text/event-stream`, not the JSON envelope.
+    fn stream(mut self) -> Self {
+        self.value["responses"]["200"] = json!({
+            "description": "The event stream. It stays open; each message is `id:` (the event's `seq`), `event:` (its type) and `data:` (the `Event` as JSON), and comments (`: heartbeat`) keep it alive.",
+            "content": { "text/event-stream": {
+                "schema": { "type": "string", "description": "Server-Sent Events; each `data:` line is an `Event` (see components.schemas.Event)." },
+                "example": ": connected\nretry: 2000\n\nid: 1042\nevent: member.invited\ndata: {\"id\":\"evt_01M82B2HPC5A7CBGX06DESGZ8Y\",\"seq\":1042,\"type\":\"member.invited\",\"workspace_id\":\"ws_01M82B2HPC5A7CBGX06DESGZ8Y\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"data\":{\"invite_id\":\"inv_01M82B2HPC5A7CBGX06DESGZ8Y\",\"email\":\"sam@example.com\",\"role\":\"agent\",\"expires_at\":\"2026-11-29T10:00:00Z\",\"actor\":{\"type\":\"user\",\"id\":\"usr_01M82B2HPC5A7CBGX06DESGZ8Y\"}}}\n\n: heartbeat\n\n",
+            } },
+        });
+        self
+    }
+
     fn fails(mut self, status: u16, description: &str) -> Self {
         self.value["responses"][status.to_string()] = error(description);
         self
@@ -64,6 +76,11 @@ impl Op {
 
     fn path_id(mut self, name: &str, prefix: &str) -> Self {
         self.push_param(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "example": format!("{prefix}_01M82B2HPC5A7CBGX06DESGZ8Y") } }));
+        self
+    }
+
+    fn header(mut self, name: &str, description: &str, schema: Value) -> Self {
+        self.push_param(json!({ "name": name, "in": "header", "required": false, "description": description, "schema": schema }));
         self
     }
 
@@ -89,6 +106,61 @@ fn one(name: &str) -> Option<Value> {
 }
 
 const INVALID: &str = "`validation_failed` with per-field messages, `invalid_json`, or `unsupported_media_type` (415).";
+
+/// A 403 on an operation a role or a scope grants.
+const FORBIDDEN: &str = "`forbidden` (your role does not allow it) or `insufficient_scope` (the API key lacks the scope).";
+
+/// The `state` filter of `GET /jobs` (jobs/api.rs `STATES`).
+pub(super) const JOB_STATES: [&str; 7] = [
+    "scheduled",
+    "ready",
+    "running",
+    "done",
+    "dead",
+    "cancelled",
+    "failing",
+];
+
+/// The `type` filter of the event list and the stream, naming the catalogued types.
+fn types_description() -> String {
+    let names: Vec<String> = crate::events::catalog::catalog()
+        .iter()
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    format!(
+        "Comma-separated event types (default: all): {}. An unknown type is refused with `unknown_event_type`.",
+        names.join(", ")
+    )
+}
+
+fn probe_description() -> String {
+    use crate::jobs::probe::ProbeJob;
+    use playgram_core::jobs::Job;
+    format!(
+        "Enqueues a `{}` job (queue `{}`, at most {} attempts) for the workspace, to see the pipeline work end to end: it waits `sleep_ms`, then succeeds or fails as asked. Send `{{}}` for a probe that succeeds at once. Answers 202 with the job's id; follow it with `GET /jobs/{{id}}`. Owner or admin (scope `jobs:write`).",
+        ProbeJob::NAME,
+        ProbeJob::QUEUE,
+        ProbeJob::MAX_ATTEMPTS
+    )
+}
+
+const STREAM: &str = "The workspace's events, live, as Server-Sent Events (`text/event-stream`). Owner, admin or manager (scope `events:read`). Works with the browser's `EventSource` (session cookie) or any HTTP client sending `Authorization: Bearer pgk_…`.
+
+Each event is one message:
+
+```
+id: 1042
+event: member.invited
+data: {\"id\":\"evt_…\",\"seq\":1042,\"type\":\"member.invited\",\"workspace_id\":\"ws_…\",\"occurred_at\":\"…\",\"data\":{…}}
+```
+
+`id` is the event's `seq`, `event` its type and `data` the `Event` object as one line of JSON (the same shape `GET /events` lists). The stream opens with a `: connected` comment and `retry: 2000`, and sends a `: heartbeat` comment every `sse_heartbeat_seconds` (default 15) so proxies keep the connection open; clients ignore comments.
+
+**Resuming.** Send the last `id` received as the `Last-Event-ID` header (or the `last_event_id` query parameter): the stream first replays the workspace's events after that number from the outbox (oldest first, at most 10,000 per connection, and only those not yet pruned after `events_retention_days`), then continues live, with no duplicate. Without it, only events sequenced from now on arrive.
+
+**Slow clients.** The server never waits for a client: one that falls too far behind the live events is disconnected, and catches up by reconnecting with `Last-Event-ID`. The stream also ends when the server shuts down.
+
+Errors (400, 401, 403) are answered before the stream starts, as JSON envelopes.";
 
 pub fn all() -> Map<String, Value> {
     let ops: Vec<(&str, &str, Op)> = vec![
@@ -139,6 +211,39 @@ pub fn all() -> Map<String, Value> {
             .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
             .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
             .ok(200, list_of("AuditEntry")).fails(400, "`invalid_cursor` or `invalid_limit`.").fails(403, "`forbidden` or `insufficient_scope`.")),
+        ("get", "/jobs", op("jobs", "List jobs", "The workspace's background jobs, newest first. Owner, admin or manager (scope `jobs:read`).", Auth::Any)
+            .query("state", "Only jobs in this state; `failing` means scheduled again after an error.", json!({ "type": "string", "enum": JOB_STATES }))
+            .query("queue", "Only jobs of this queue, e.g. `diagnostics`.", json!({ "type": "string" }))
+            .query("name", "Only jobs of this type, e.g. `diag.probe`.", json!({ "type": "string" }))
+            .query("cursor", "`meta.next_cursor` of the previous page (a job id).", json!({ "type": "string" }))
+            .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
+            .ok(200, list_of("Job")).fails(400, "`invalid_state`, `invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN)),
+        ("get", "/jobs/stats", op("jobs", "Get job statistics", "Jobs per queue and state, and finished runs per minute over the last hour. Owner, admin or manager (scope `jobs:read`).", Auth::Any)
+            .ok(200, one("JobStats")).fails(403, FORBIDDEN)),
+        ("post", "/jobs/replay", op("jobs", "Replay dead jobs", "Puts the workspace's dead jobs (optionally of one type, that died within `[since, until)`) back in the queue as ready, with fresh attempts. A dead job whose unique key another unfinished job now holds stays dead. Send `{}` for every job that died in the last 7 days. Owner or admin (scope `jobs:write`).", Auth::Any)
+            .body("ReplayIn").ok(200, one("Replayed")).fails(403, FORBIDDEN).fails(422, INVALID)),
+        ("post", "/jobs/probe", op("jobs", "Enqueue a probe job", &probe_description(), Auth::Any)
+            .body("ProbeIn").ok(202, one("JobCreated")).fails(403, FORBIDDEN).fails(422, INVALID)),
+        ("get", "/jobs/{id}", op("jobs", "Get a job", "With its payload, attempts and last error. Owner, admin or manager (scope `jobs:read`).", Auth::Any)
+            .path_id("id", "job").ok(200, one("Job")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such job in this workspace.")),
+        ("post", "/jobs/{id}/retry", op("jobs", "Retry a job", "Makes the job ready to run now. A scheduled job (one failing and waiting for its next attempt, or one waiting for its `run_at`) keeps its attempts; a dead or cancelled job gets fresh attempts. No body. Owner or admin (scope `jobs:write`).", Auth::Any)
+            .path_id("id", "job").ok(200, one("Job")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such job in this workspace.")
+            .fails(409, "`job_state`: the job is ready, running or done; or `job_unique_key_taken`: another unfinished job holds its unique key.")),
+        ("post", "/jobs/{id}/cancel", op("jobs", "Cancel a job", "Cancels a job that has not started (scheduled or ready). No body. Owner or admin (scope `jobs:write`).", Auth::Any)
+            .path_id("id", "job").ok(200, one("Job")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such job in this workspace.")
+            .fails(409, "`job_state`: the job is running or finished.")),
+        ("get", "/event-types", op("events", "List event types", "The catalog of every event type, with a description, a JSON Schema of its `data` and an example. Public: no credentials needed.", Auth::Public)
+            .ok(200, list_of("EventType"))),
+        ("get", "/events", op("events", "List events", "The workspace's events, newest first (highest `seq` first). Owner, admin or manager (scope `events:read`).", Auth::Any)
+            .query("type", &types_description(), json!({ "type": "string", "example": "member.invited,api_key.created" }))
+            .query("cursor", "`meta.next_cursor` of the previous page (a `seq`).", json!({ "type": "string" }))
+            .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
+            .ok(200, list_of("Event")).fails(400, "`unknown_event_type`, `invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN)),
+        ("get", "/stream", op("events", "Stream events", STREAM, Auth::Any)
+            .header("Last-Event-ID", "Resume after this event: the `id` (a `seq`) of the last event received. `EventSource` sends it itself when it reconnects.", json!({ "type": "string", "pattern": "^[0-9]+$", "example": "1042" }))
+            .query("last_event_id", "The same as the `Last-Event-ID` header, for clients that cannot set headers; the header wins when both are sent.", json!({ "type": "string", "pattern": "^[0-9]+$" }))
+            .query("type", &types_description(), json!({ "type": "string", "example": "member.invited,api_key.created" }))
+            .stream().fails(400, "`unknown_event_type` or `invalid_last_event_id`.").fails(403, FORBIDDEN)),
     ];
     let mut paths = Map::new();
     for (method, path, op) in ops {

@@ -2,8 +2,17 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::auth::Scope;
+
 fn object(required: &[&str], properties: Value) -> Value {
     json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// An object that refuses unknown fields (its DTO has `deny_unknown_fields`).
+fn closed(required: &[&str], properties: Value) -> Value {
+    let mut schema = object(required, properties);
+    schema["additionalProperties"] = json!(false);
+    schema
 }
 
 fn id(prefix: &str) -> Value {
@@ -26,8 +35,18 @@ fn role() -> Value {
     json!({ "type": "string", "enum": ["owner", "admin", "manager", "agent", "viewer"] })
 }
 
+/// Every API-key scope, straight from `auth::Scope`, so a new scope cannot be left out.
 fn scopes() -> Value {
-    json!({ "type": "array", "items": { "type": "string", "enum": ["workspace:read", "members:write", "api_keys:read", "api_keys:write", "audit:read"] } })
+    let names: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let meanings: Vec<String> = Scope::ALL
+        .iter()
+        .map(|s| format!("`{}`: {}", s.as_str(), s.describe()))
+        .collect();
+    json!({
+        "type": "array",
+        "items": { "type": "string", "enum": names },
+        "description": format!("Scopes the key holds. {}", meanings.join(" ")),
+    })
 }
 
 pub fn all() -> Map<String, Value> {
@@ -276,6 +295,118 @@ pub fn all() -> Map<String, Value> {
             object(
                 &[],
                 json!({ "overlap_hours": { "type": "integer", "minimum": 0, "maximum": 720, "description": "How long the old secret keeps working (default 24)." } }),
+            ),
+        ),
+        (
+            "Job",
+            object(
+                &[
+                    "id",
+                    "name",
+                    "queue",
+                    "state",
+                    "priority",
+                    "attempts",
+                    "max_attempts",
+                    "unique_key",
+                    "limit_key",
+                    "last_error",
+                    "run_at",
+                    "created_at",
+                    "started_at",
+                    "finished_at",
+                    "payload",
+                    "failing",
+                ],
+                json!({
+                    "id": id("job"),
+                    "name": { "type": "string", "example": "diag.probe", "description": "The job type." },
+                    "queue": { "type": "string", "example": "diagnostics" },
+                    "state": { "type": "string", "enum": ["scheduled", "ready", "running", "done", "dead", "cancelled"], "description": "`scheduled` waits for `run_at` (a failing job waits here for its next attempt); `ready` waits for a worker; `dead` failed for good (replayable)." },
+                    "priority": { "type": "integer", "description": "Higher runs first." },
+                    "attempts": { "type": "integer", "description": "Attempts started so far." },
+                    "max_attempts": { "type": "integer" },
+                    "unique_key": nullable(json!({ "type": "string", "description": "At most one unfinished job holds a key." })),
+                    "limit_key": nullable(json!({ "type": "string", "description": "The concurrency or rate limit the job counts against." })),
+                    "last_error": nullable(json!({ "type": "string", "description": "The error of the last failed attempt." })),
+                    "run_at": time(), "created_at": time(), "started_at": nullable(time()), "finished_at": nullable(time()),
+                    "payload": { "description": "The job's input, as JSON." },
+                    "failing": { "type": "boolean", "description": "Failed at least once and scheduled for another attempt." },
+                }),
+            ),
+        ),
+        (
+            "JobStats",
+            object(
+                &["counts", "throughput"],
+                json!({
+                    "counts": { "type": "array", "description": "Jobs per queue and state (`failing` = scheduled again after an error; those are not counted as `scheduled`).", "items": object(&["queue", "state", "count"], json!({
+                        "queue": { "type": "string" },
+                        "state": { "type": "string", "enum": ["scheduled", "ready", "running", "done", "dead", "cancelled", "failing"] },
+                        "count": { "type": "integer" },
+                    })) },
+                    "throughput": { "type": "array", "description": "Finished runs per minute over the last hour, oldest first; minutes without runs are left out.", "items": object(&["minute", "done", "failed", "dead"], json!({
+                        "minute": time(), "done": { "type": "integer" },
+                        "failed": { "type": "integer", "description": "Attempts that failed and were scheduled again." },
+                        "dead": { "type": "integer" },
+                    })) },
+                }),
+            ),
+        ),
+        (
+            "ReplayIn",
+            closed(
+                &[],
+                json!({
+                    "name": { "type": "string", "example": "diag.probe", "description": "Only dead jobs of this type." },
+                    "since": { "type": "string", "format": "date-time", "description": "Only jobs that died at or after this time (default: 7 days ago)." },
+                    "until": { "type": "string", "format": "date-time", "description": "Only jobs that died before this time (default: now)." },
+                }),
+            ),
+        ),
+        (
+            "Replayed",
+            object(
+                &["replayed"],
+                json!({ "replayed": { "type": "integer", "description": "How many dead jobs were put back in the queue." } }),
+            ),
+        ),
+        (
+            "ProbeIn",
+            closed(
+                &[],
+                json!({
+                    "sleep_ms": { "type": "integer", "minimum": 0, "maximum": 60000, "default": 0, "description": "How long each run takes." },
+                    "fail": { "type": "string", "enum": ["none", "error", "panic", "fatal"], "default": "none", "description": "`error` and `panic` fail every attempt (retried with backoff until dead); `fatal` is dead at once." },
+                    "run_at": { "type": "string", "format": "date-time", "description": "Run at this time instead of now (the job is `scheduled` until then)." },
+                }),
+            ),
+        ),
+        ("JobCreated", object(&["id"], json!({ "id": id("job") }))),
+        (
+            "Event",
+            object(
+                &["id", "seq", "type", "workspace_id", "occurred_at", "data"],
+                json!({
+                    "id": id("evt"),
+                    "seq": { "type": "integer", "minimum": 1, "description": "The event's number, in commit order across the whole instance: a reader that has seen N has seen every smaller one. The stream's `id:` and `Last-Event-ID`." },
+                    "type": { "type": "string", "example": "member.invited", "description": "One of `GET /event-types`." },
+                    "workspace_id": id("ws"),
+                    "occurred_at": time(),
+                    "data": { "type": "object", "description": "What happened; its JSON Schema is the type's `schema` in `GET /event-types`." },
+                }),
+            ),
+        ),
+        (
+            "EventType",
+            object(
+                &["name", "description", "schema", "example"],
+                json!({
+                    "name": { "type": "string", "example": "member.invited" },
+                    "description": { "type": "string" },
+                    "schema": { "type": "object", "description": "JSON Schema (draft 2020-12) of the events' `data`." },
+                    "example": { "type": "object", "description": "An example `data`." },
+                }),
             ),
         ),
     ];

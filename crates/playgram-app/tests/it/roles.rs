@@ -1,7 +1,8 @@
-//! The role matrix: every role against every team, key, audit and settings action, over HTTP.
+//! The role matrix: every role against every team, key, audit, settings, jobs and events action,
+//! over HTTP; and the API-key scopes that guard jobs and events.
 //! `auth/capability.rs` decides; this table is what a person holding each role should see.
 
-use playgram_testkit::{TestApp, User, both};
+use playgram_testkit::{Client, Reply, TestApp, User, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -21,6 +22,15 @@ enum Action {
     RevokeApiKey,
     ReadAuditLog,
     RenameWorkspace,
+    ListJobs,
+    GetJob,
+    GetJobStats,
+    RetryJob,
+    CancelJob,
+    ReplayJobs,
+    CreateProbe,
+    ListEvents,
+    OpenStream,
 }
 
 const ROLES: [&str; 5] = ["owner", "admin", "manager", "agent", "viewer"];
@@ -41,7 +51,51 @@ const MATRIX: &[(Action, [u16; 5])] = &[
     (Action::RevokeApiKey, [200, 200, 403, 403, 403]),
     (Action::ReadAuditLog, [200, 200, 403, 403, 403]),
     (Action::RenameWorkspace, [200, 200, 403, 403, 403]),
+    (Action::ListJobs, [200, 200, 200, 403, 403]),
+    (Action::GetJob, [200, 200, 200, 403, 403]),
+    (Action::GetJobStats, [200, 200, 200, 403, 403]),
+    (Action::RetryJob, [200, 200, 403, 403, 403]),
+    (Action::CancelJob, [200, 200, 403, 403, 403]),
+    (Action::ReplayJobs, [200, 200, 403, 403, 403]),
+    (Action::CreateProbe, [202, 202, 403, 403, 403]),
+    (Action::ListEvents, [200, 200, 200, 403, 403]),
+    (Action::OpenStream, [200, 200, 200, 403, 403]),
 ];
+
+/// A probe that waits for a far-off `run_at`, so no worker touches it while the test looks.
+const LATER: &str = "2099-01-01T00:00:00Z";
+
+/// Enqueues a probe job scheduled for [`LATER`] as `client`; returns its id.
+async fn scheduled_job(client: &Client) -> String {
+    let job = client
+        .post("/api/v1/jobs/probe", json!({ "run_at": LATER }))
+        .await
+        .ok_with(202);
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// Opens `GET /api/v1/stream` and returns the reply without reading the endless body: a success
+/// keeps an empty text (after checking the content type), a refusal is read whole.
+async fn open_stream(client: &Client, path: &str) -> Reply {
+    let response = client
+        .request(Method::GET, path)
+        .send()
+        .await
+        .expect("the app answers");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let text = if status.is_success() {
+        let kind = headers.get("content-type").and_then(|v| v.to_str().ok());
+        assert_eq!(kind, Some("text/event-stream"), "{path}");
+        String::new()
+    } else {
+        response.text().await.expect("read the refusal")
+    };
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
 
 struct Team {
     owner: User,
@@ -133,6 +187,50 @@ async fn perform(
             "/api/v1/workspace".to_owned(),
             json!({ "name": format!("Acme {n}") }),
         ),
+        Action::ListJobs => (Method::GET, "/api/v1/jobs".to_owned(), Value::Null),
+        Action::GetJob => {
+            let id = scheduled_job(&team.owner.browser).await;
+            (Method::GET, format!("/api/v1/jobs/{id}"), Value::Null)
+        }
+        Action::GetJobStats => (Method::GET, "/api/v1/jobs/stats".to_owned(), Value::Null),
+        Action::RetryJob => {
+            // A cancelled job: retrying it is allowed in any case, so only the role decides.
+            let id = scheduled_job(&team.owner.browser).await;
+            team.owner
+                .browser
+                .post(&format!("/api/v1/jobs/{id}/cancel"), Value::Null)
+                .await
+                .ok();
+            (
+                Method::POST,
+                format!("/api/v1/jobs/{id}/retry"),
+                Value::Null,
+            )
+        }
+        Action::CancelJob => {
+            let id = scheduled_job(&team.owner.browser).await;
+            (
+                Method::POST,
+                format!("/api/v1/jobs/{id}/cancel"),
+                Value::Null,
+            )
+        }
+        Action::ReplayJobs => (Method::POST, "/api/v1/jobs/replay".to_owned(), json!({})),
+        Action::CreateProbe => (
+            Method::POST,
+            "/api/v1/jobs/probe".to_owned(),
+            json!({ "run_at": LATER }),
+        ),
+        Action::ListEvents => (Method::GET, "/api/v1/events".to_owned(), Value::Null),
+        Action::OpenStream => {
+            let reply = open_stream(&actor.browser, "/api/v1/stream").await;
+            let envelope = if reply.status.is_success() {
+                Value::Null
+            } else {
+                reply.envelope()
+            };
+            return (reply.status.as_u16(), envelope);
+        }
     };
     let reply = actor.browser.call(method, &path, body).await;
     let envelope = reply.envelope();
@@ -319,3 +417,90 @@ async fn two_owners_demoting_each_other_at_once_leave_an_owner(app: TestApp) {
     }
 }
 both!(two_owners_demoting_each_other_at_once_leave_an_owner);
+
+/// Keys reach jobs and events only through their scopes: `jobs:read` reads jobs, `jobs:write` also
+/// changes them, `events:read` lists and streams events; anything else is 403 `insufficient_scope`.
+/// The event catalog needs no credentials at all.
+async fn job_and_event_scopes_are_enforced(app: TestApp) {
+    let owner = app.owner().await;
+    let (_, reader) = app.create_api_key(&owner.browser, &["jobs:read"]).await;
+    let (_, writer) = app.create_api_key(&owner.browser, &["jobs:write"]).await;
+    let (_, watcher) = app.create_api_key(&owner.browser, &["events:read"]).await;
+    let (_, other) = app
+        .create_api_key(&owner.browser, &["workspace:read", "audit:read"])
+        .await;
+    let (reader, writer, watcher, other) = (
+        app.api(&reader),
+        app.api(&writer),
+        app.api(&watcher),
+        app.api(&other),
+    );
+
+    // jobs:write reads too, and may enqueue, cancel, retry and replay.
+    let id = scheduled_job(&writer).await;
+    let job = format!("/api/v1/jobs/{id}");
+    writer.get(&job).await.ok();
+    writer
+        .post(&format!("{job}/cancel"), Value::Null)
+        .await
+        .ok();
+    writer.post(&format!("{job}/retry"), Value::Null).await.ok();
+    writer.post("/api/v1/jobs/replay", json!({})).await.ok();
+
+    // jobs:read reads, and nothing more.
+    reader.get("/api/v1/jobs").await.ok();
+    reader.get("/api/v1/jobs/stats").await.ok();
+    assert_eq!(reader.get(&job).await.ok()["id"], id.as_str());
+    reader
+        .post("/api/v1/jobs/probe", json!({}))
+        .await
+        .err(403, "insufficient_scope");
+    reader
+        .post("/api/v1/jobs/replay", json!({}))
+        .await
+        .err(403, "insufficient_scope");
+    for action in ["retry", "cancel"] {
+        reader
+            .post(&format!("{job}/{action}"), Value::Null)
+            .await
+            .err(403, "insufficient_scope");
+    }
+    reader
+        .get("/api/v1/events")
+        .await
+        .err(403, "insufficient_scope");
+    open_stream(&reader, "/api/v1/stream")
+        .await
+        .err(403, "insufficient_scope");
+
+    // events:read lists and streams events, and sees no jobs.
+    watcher.get("/api/v1/events").await.ok();
+    assert_eq!(open_stream(&watcher, "/api/v1/stream").await.status, 200);
+    watcher
+        .get("/api/v1/jobs")
+        .await
+        .err(403, "insufficient_scope");
+
+    // Other scopes grant neither.
+    for path in [
+        "/api/v1/jobs",
+        "/api/v1/jobs/stats",
+        job.as_str(),
+        "/api/v1/events",
+    ] {
+        other.get(path).await.err(403, "insufficient_scope");
+    }
+    open_stream(&other, "/api/v1/stream")
+        .await
+        .err(403, "insufficient_scope");
+
+    // The catalog is public.
+    let types = app.bare().get("/api/v1/event-types").await.ok();
+    assert!(
+        types
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["name"] == "member.invited")),
+        "{types:#}"
+    );
+}
+both!(job_and_event_scopes_are_enforced);

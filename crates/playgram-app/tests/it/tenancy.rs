@@ -1,8 +1,11 @@
 //! The tenant boundary, table-driven: every endpoint that takes an id answers 404 `not_found` for
-//! another workspace's real id, and changes nothing there.
+//! another workspace's real id, and changes nothing there. Events stay in their workspace too: in
+//! the list, in the live stream and in a resumed one.
 //!
 //! A new resource joins by adding its rows to [`ENDPOINTS`] (with a placeholder for its id), a field
 //! to [`Foreign`] made in [`Foreign::create`], and its list endpoint to [`Foreign::snapshot`].
+
+use std::time::Duration;
 
 use playgram_testkit::{Client, Settings, TestApp, User, both};
 use reqwest::Method;
@@ -10,7 +13,8 @@ use serde_json::{Value, json};
 
 struct Endpoint {
     method: &'static str,
-    /// `{key}`, `{member}`, `{invite}` or `{workspace}` is replaced by the other workspace's id.
+    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}` or `{workspace}` is replaced by the
+    /// other workspace's id.
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Only a signed-in person may call it (an API key gets 403 before any lookup).
@@ -41,6 +45,9 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint("DELETE", "/api/v1/members/{owner}"),
     endpoint("DELETE", "/api/v1/invites/{invite}"),
+    endpoint("GET", "/api/v1/jobs/{job}"),
+    endpoint("POST", "/api/v1/jobs/{job}/retry"),
+    endpoint("POST", "/api/v1/jobs/{job}/cancel"),
     Endpoint {
         person_only: true,
         ..endpoint("POST", "/api/v1/workspaces/{workspace}/switch")
@@ -73,11 +80,26 @@ impl Foreign {
             .as_str()
             .unwrap()
             .to_owned();
+        // Scheduled far ahead, so it stays as it is unless someone changes it; and both cancel
+        // and retry would apply to it.
+        let job = owner
+            .browser
+            .post(
+                "/api/v1/jobs/probe",
+                json!({ "run_at": "2099-01-01T00:00:00Z" }),
+            )
+            .await
+            .ok_with(202)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        all_events_sequenced(app).await;
         let ids = vec![
             ("{key}", key),
             ("{member}", member),
             ("{owner}", owner.id.clone()),
             ("{invite}", invite),
+            ("{job}", job),
             ("{workspace}", owner.workspace_id.clone()),
         ];
         Foreign { owner, ids }
@@ -99,6 +121,8 @@ impl Foreign {
             "/api/v1/invites",
             "/api/v1/api-keys",
             "/api/v1/audit-log",
+            "/api/v1/jobs",
+            "/api/v1/events",
             "/api/v1/me",
         ] {
             all.insert(list.into(), self.owner.browser.get(list).await.ok());
@@ -170,6 +194,8 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
         "members:write",
         "api_keys:write",
         "audit:read",
+        "jobs:write",
+        "events:read",
     ];
     let (_, secret) = app.create_api_key(&alpha.browser, &every_scope).await;
     check_refusals(&foreign, &app.api(&secret), true).await;
@@ -188,5 +214,157 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
 }
 both!(
     other_workspaces_ids_are_not_found,
+    Settings::new().set("signup_open", true)
+);
+
+/// Waits until the sequencer has numbered every event written so far (lists show only those).
+async fn all_events_sequenced(app: &TestApp) {
+    for _ in 0..200 {
+        let pending = app
+            .fetch_i64("SELECT COUNT(*) FROM events WHERE seq IS NULL", &[])
+            .await;
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("events were not sequenced within 5 s");
+}
+
+/// Opens `GET /api/v1/stream…` as `client`, asserting it is an event stream.
+async fn open_stream(client: &Client, path: &str) -> reqwest::Response {
+    let response = client
+        .request(Method::GET, path)
+        .send()
+        .await
+        .expect("the app answers");
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream"),
+        "{path}"
+    );
+    response
+}
+
+/// Reads the stream until an event whose data mentions `wanted` has arrived (at most ten seconds);
+/// returns every event read, as `(id, event, data)`.
+async fn read_until(
+    response: &mut reqwest::Response,
+    wanted: &str,
+) -> Vec<(String, String, Value)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut text = String::new();
+    loop {
+        if text.contains(wanted) {
+            let events = parse_events(&text);
+            if events
+                .iter()
+                .any(|(_, _, data)| data.to_string().contains(wanted))
+            {
+                return events;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("no event about {wanted} within 10 s; the stream sent:\n{text}")
+            })
+            .expect("read the stream")
+            .unwrap_or_else(|| panic!("the stream ended before an event about {wanted}:\n{text}"));
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// The complete events in Server-Sent Events text (comments and `retry:` are skipped).
+fn parse_events(text: &str) -> Vec<(String, String, Value)> {
+    let complete = text.rfind("\n\n").map_or("", |end| &text[..end]);
+    let mut events = Vec::new();
+    for message in complete.split("\n\n") {
+        let field = |name: &str| {
+            message
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .map(|value| value.trim_start().to_owned())
+        };
+        if let (Some(id), Some(event), Some(data)) = (field("id:"), field("event:"), field("data:"))
+        {
+            let data = serde_json::from_str(&data)
+                .unwrap_or_else(|e| panic!("data is not JSON ({e}): {data}"));
+            events.push((id, event, data));
+        }
+    }
+    events
+}
+
+/// Each event is `id: <seq>`, `event: <type>`, `data: <Event>`, and all of them are `workspace`'s.
+fn assert_all_of(events: &[(String, String, Value)], workspace: &str, leaked: &str) {
+    for (id, event, data) in events {
+        assert_eq!(data["seq"].to_string(), *id, "{data}");
+        assert_eq!(data["type"].as_str(), Some(event.as_str()), "{data}");
+        assert_eq!(
+            data["workspace_id"], workspace,
+            "another workspace's event: {data}"
+        );
+        assert!(!data.to_string().contains(leaked), "{data}");
+    }
+}
+
+/// Alpha's events never reach Beta: not in `GET /events`, not on Beta's live stream, and not when
+/// Beta's stream resumes from the outbox (with a key, through `last_event_id`).
+async fn other_workspaces_events_are_not_seen(app: TestApp) {
+    let alpha = app.owner().await;
+    let beta = app.signup("beta@example.com", "Beta").await;
+    let (_, secret) = app.create_api_key(&beta.browser, &["events:read"]).await;
+    let mut live = open_stream(&beta.browser, "/api/v1/stream").await;
+
+    // Alpha's event is numbered before Beta's is even written, so the hub broadcasts it first.
+    alpha
+        .browser
+        .post(
+            "/api/v1/invites",
+            json!({ "email": "alpha-secret@example.com", "role": "agent" }),
+        )
+        .await
+        .ok_with(201);
+    all_events_sequenced(&app).await;
+    let listed = alpha.browser.get("/api/v1/events").await.ok().to_string();
+    assert!(listed.contains("alpha-secret"), "{listed}");
+    beta.browser
+        .post(
+            "/api/v1/invites",
+            json!({ "email": "beta-visible@example.com", "role": "agent" }),
+        )
+        .await
+        .ok_with(201);
+
+    let events = read_until(&mut live, "beta-visible").await;
+    assert_all_of(&events, &beta.workspace_id, "alpha-secret");
+
+    let mut resumed = open_stream(&app.api(&secret), "/api/v1/stream?last_event_id=0").await;
+    let events = read_until(&mut resumed, "beta-visible").await;
+    assert_all_of(&events, &beta.workspace_id, "alpha-secret");
+    // The resumed stream replayed Beta's earlier events too (the key's own `api_key.created`).
+    assert!(
+        events
+            .iter()
+            .any(|(_, event, _)| event == "api_key.created"),
+        "{events:?}"
+    );
+
+    all_events_sequenced(&app).await;
+    let listed = beta.browser.get("/api/v1/events?limit=200").await.ok();
+    let listed: Vec<_> = listed.as_array().unwrap().iter().collect();
+    assert!(listed.len() >= 2, "{listed:?}");
+    for event in listed {
+        assert_eq!(event["workspace_id"], beta.workspace_id.as_str(), "{event}");
+        assert!(!event.to_string().contains("alpha-secret"), "{event}");
+    }
+}
+both!(
+    other_workspaces_events_are_not_seen,
     Settings::new().set("signup_open", true)
 );

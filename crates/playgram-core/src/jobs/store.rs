@@ -13,7 +13,7 @@ use crate::time::{Millis, now_ms};
 use crate::{Db, Tx, on_db, on_tx};
 
 /// Rows per multi-row statement: well under both backends' bind limits.
-const CHUNK: usize = 400;
+const CHUNK: usize = 100;
 const INSERT_COLUMNS: usize = 16;
 
 /// The fairness lane of a workspace ('' for work that belongs to none).
@@ -639,7 +639,8 @@ pub enum ChangeError {
     Db(#[from] sqlx::Error),
 }
 
-/// Runs a failing, dead or cancelled job now. A dead or cancelled job gets its attempts back.
+/// Runs a scheduled (typically failing), dead or cancelled job now. A dead or cancelled job gets its
+/// attempts back.
 pub async fn retry(db: &Db, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
     change(db, workspace_id, id, Change::Retry).await
 }
@@ -664,11 +665,13 @@ async fn change(
         Change::Retry => (
             &["scheduled", "dead", "cancelled"],
             "UPDATE jobs SET attempts = CASE WHEN state = 'scheduled' THEN attempts ELSE 0 END, \
-               state = 'ready', run_at = $1, finished_at = NULL WHERE id = $2",
+               state = 'ready', run_at = $1, finished_at = NULL \
+             WHERE id = $2 AND state IN ('scheduled', 'dead', 'cancelled')",
         ),
         Change::Cancel => (
             &["scheduled", "ready"],
-            "UPDATE jobs SET state = 'cancelled', finished_at = $1 WHERE id = $2",
+            "UPDATE jobs SET state = 'cancelled', finished_at = $1 \
+             WHERE id = $2 AND state IN ('scheduled', 'ready')",
         ),
     };
     let mut tx = db.begin().await?;
@@ -679,9 +682,12 @@ async fn change(
     if !from.contains(&state.as_str()) {
         return Err(ChangeError::WrongState(state));
     }
+    // The state is checked again by the UPDATE itself: on PostgreSQL a worker may claim the job
+    // between the read and the write, and a running job must be neither cancelled nor re-queued.
     let updated = on_tx!(&mut tx, conn => sqlx::query(sql).bind(now_ms()).bind(id).execute(conn).await.map(|r| r.rows_affected()));
     match updated {
         Err(error) if crate::db::is_unique_violation(&error) => return Err(ChangeError::KeyTaken),
+        Ok(0) => return Err(ChangeError::WrongState("running".into())),
         other => other?,
     };
     if matches!(change, Change::Retry) {
@@ -695,7 +701,8 @@ async fn change(
 
 /// Puts the workspace's dead jobs (optionally of one type, finished within `[since, until)`) back
 /// in the queue with fresh attempts. A dead job whose unique key is now held by another unfinished
-/// job stays dead. Returns how many were replayed.
+/// job stays dead, and of several dead jobs sharing a key only the newest is replayed. Returns how
+/// many were replayed.
 pub async fn replay_dead(
     db: &Db,
     workspace_id: &WorkspaceId,
@@ -706,8 +713,10 @@ pub async fn replay_dead(
     let mut sql = String::from(
         "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $2, finished_at = NULL \
          WHERE workspace_id = $1 AND state = 'dead' AND finished_at >= $3 AND finished_at < $4 \
-           AND (unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs other WHERE other.unique_key = jobs.unique_key \
-             AND other.state IN ('scheduled', 'ready', 'running')))",
+           AND (unique_key IS NULL OR (NOT EXISTS (SELECT 1 FROM jobs other WHERE other.unique_key = jobs.unique_key \
+             AND other.state IN ('scheduled', 'ready', 'running')) \
+             AND id = (SELECT MAX(dead.id) FROM jobs dead WHERE dead.unique_key = jobs.unique_key \
+               AND dead.state = 'dead')))",
     );
     if name.is_some() {
         sql.push_str(" AND name = $5");
