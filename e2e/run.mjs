@@ -4,7 +4,9 @@
 //                                                             the first user)
 //
 // Signs up, logs out, logs in, invites a teammate and removes them again, creates, rotates and
-// revokes an API key through the page (each secret is shown once), turns on two-factor
+// revokes an API key through the page (each secret is shown once), runs test jobs from the Jobs
+// page and watches them finish (and one die and be retried) without a reload, sees a new event
+// arrive live on the Events page, turns on two-factor
 // authentication with a code computed here (RFC 6238) and logs in with codes and recovery codes,
 // logs in with the keyboard alone, visits the main pages, and saves screenshots of each at 1280 px
 // and 360 px, light and dark, in e2e/screenshots/. Exits non-zero on any failure; the last line
@@ -354,6 +356,81 @@ try {
     expect(Number(await members.locator('.count').innerText()) === before - 1, 'count unchanged');
   });
 
+  await check('jobs: "Run a test job" goes through the queue and the page shows it done live', async () => {
+    await page.goto(`${BASE}/app/jobs`);
+    expect((await heading(page)) === 'Jobs', `heading: ${await heading(page)}`);
+    expect((await page.innerText('[data-live-region="list"]')).includes('No background jobs yet'), 'no empty state');
+    await page.click('button:has-text("Run a test job")');
+    await page.waitForURL(`${BASE}/app/jobs`);
+    expect((await page.innerText('.alert-success')).includes('Test job queued'), 'no notice');
+    // No reload from here on: the page refreshes its counts, chart and list by itself.
+    await page.waitForSelector('[data-live-status][data-state="connected"]');
+    await page.waitForSelector('.row-job:has-text("diag.probe") .state-done', { timeout: 15_000 });
+    await page.waitForSelector('.chart rect.bar-done', { timeout: 15_000 });
+    expect((await page.innerText('.stat-done .stat-value')).trim() === '1', 'done count');
+    expect((await page.getAttribute('.chart svg', 'aria-label')).includes('1 run done'), 'chart summary');
+  });
+
+  await check('jobs: a test job that fails for good, run from the keyboard, is dead and can be retried', async () => {
+    await page.selectOption('#probe-fail', 'fatal');
+    await page.focus('#probe-fail');
+    await page.keyboard.press('Tab');
+    expect((await page.evaluate(() => document.activeElement.textContent)).includes('Run a test job'), 'Tab missed the button');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect((await page.innerText('.alert-success')).includes('fail at once'), 'no notice');
+    await page.waitForSelector('.tab-count-dead', { timeout: 15_000 });
+    await page.click('.tabs a:has-text("Dead")');
+    await page.waitForURL(/state=dead/);
+    const row = page.locator('.row-job', { hasText: 'diag.probe' });
+    expect((await row.innerText()).includes('probe failed on purpose, fatally'), 'no error shown');
+    await row.locator('summary:has-text("Details")').click();
+    expect((await row.locator('pre.code-block').last().innerText()).includes('"fail": "fatal"'), 'no payload');
+    await row.locator('button:has-text("Retry")').click();
+    await page.waitForURL(/state=dead/);
+    expect((await page.innerText('.alert-success')).includes('queued to run again'), 'no retry notice');
+  });
+
+  await check('events: a new API key made in another tab appears live, no reload', async () => {
+    await page.goto(`${BASE}/app/events`);
+    expect((await heading(page)) === 'Events', `heading: ${await heading(page)}`);
+    await page.waitForSelector('[data-live-status][data-state="connected"]');
+    const before = await page.locator('.row-event').count();
+    const other = await context.newPage();
+    watch(other);
+    await other.goto(`${BASE}/app/api-keys`);
+    await other.fill('#key-name', 'Live event test');
+    await other.click('button:has-text("Create key")');
+    await other.waitForSelector('#key-secret');
+    await other.close();
+    await page.waitForSelector('.row-event.is-new:has-text("api_key.created")', { timeout: 10_000 });
+    expect((await page.locator('.row-event').count()) === before + 1, 'not exactly one new row');
+    const first = page.locator('.row-event').first();
+    expect((await first.innerText()).includes('api_key.created'), 'not at the top');
+    await first.locator('summary').click();
+    expect((await first.locator('pre').innerText()).includes('Live event test'), 'no data');
+    // The filter applies to the list and to the stream.
+    await page.selectOption('#filter-type', 'member.invited');
+    await page.click('button:has-text("Filter")');
+    await page.waitForURL(/type=member.invited/);
+    expect((await page.locator('.row-event:has-text("api_key.created")').count()) === 0, 'filter ignored');
+  });
+
+  await check('jobs and events fit a 360 px screen and are dark in dark mode', async () => {
+    const phone = await browser.newContext({
+      storageState: await context.storageState(), viewport: { width: 360, height: 780 }, colorScheme: 'dark',
+    });
+    const p = await phone.newPage();
+    watch(p);
+    for (const path of ['/app/jobs', '/app/jobs?state=dead', '/app/events']) {
+      await p.goto(`${BASE}${path}`);
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+      const background = await p.evaluate(() => getComputedStyle(document.querySelector('.card')).backgroundColor);
+      expect(background === 'rgb(22, 25, 34)', `${path}: card background ${background}`);
+    }
+    await phone.close();
+  });
+
   await check('the theme toggle switches to dark and remembers it', async () => {
     await page.goto(`${BASE}/app`);
     const toggle = page.locator('.topbar [data-theme-toggle]');
@@ -405,7 +482,8 @@ try {
     const pages = [
       ['overview', '/app'], ['team', '/app/team'], ['api-keys', '/app/api-keys'],
       ['audit-log', '/app/audit-log'], ['account', '/app/account'], ['workspaces', '/app/workspaces'],
-      ['inbox', '/app/inbox'], ['not-found', '/nope'],
+      ['inbox', '/app/inbox'], ['jobs', '/app/jobs'], ['jobs-dead', '/app/jobs?state=dead'],
+      ['events', '/app/events'], ['not-found', '/nope'],
     ];
     const signedOut = [['login', '/login'], ['signup', '/signup'], ['password-reset', '/password-reset']];
     for (const width of [1280, 360]) {

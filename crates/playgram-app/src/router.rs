@@ -136,7 +136,6 @@ fn pages() -> Router<AppState> {
         .route("/app/bookings", roadmap::page(&roadmap::BOOKINGS))
         .route("/app/ai", roadmap::page(&roadmap::AI))
         .route("/app/webhooks", roadmap::page(&roadmap::WEBHOOKS))
-        .route("/app/jobs", roadmap::page(&roadmap::JOBS))
         .route("/app/shop", roadmap::page(&roadmap::SHOP))
         .route("/app/analytics", roadmap::page(&roadmap::ANALYTICS))
         .route("/app/tools", roadmap::page(&roadmap::TOOLS))
@@ -211,6 +210,13 @@ fn pages() -> Router<AppState> {
         )
         // Settings: audit log
         .route("/app/audit-log", get(audit::views::list_audit_log))
+        // Jobs and events
+        .route("/app/jobs", get(jobs::views::list_jobs))
+        .route("/app/jobs/probe", post(jobs::views::create_probe))
+        .route("/app/jobs/replay", post(jobs::views::replay_jobs))
+        .route("/app/jobs/{id}/retry", post(jobs::views::retry_job))
+        .route("/app/jobs/{id}/cancel", post(jobs::views::cancel_job))
+        .route("/app/events", get(events::views::list_events))
         .fallback(pages::error::not_found)
 }
 

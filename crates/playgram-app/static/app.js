@@ -1,6 +1,7 @@
 // Playgram dashboard — the one script. Hand-written, no dependencies. Every page works without it;
-// it only adds: the theme toggle, copy buttons, local times, and closing menus with Escape or a
-// click elsewhere. It is loaded in <head> so the saved theme applies before the first paint.
+// it only adds: the theme toggle, copy buttons, local times, closing menus with Escape or a click
+// elsewhere, and live updates on the jobs and events pages. It is loaded in <head> so the saved
+// theme applies before the first paint.
 (function () {
   'use strict';
 
@@ -90,18 +91,21 @@
   }
 
   // Times are rendered in UTC on the server; show them in the reader's own time zone.
-  function localiseTimes() {
-    var format;
-    try {
-      format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-    } catch (e) {
-      return;
+  var timeFormat = null;
+  function localiseTimes(scope) {
+    if (!timeFormat) {
+      try {
+        timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+      } catch (e) {
+        return;
+      }
     }
-    document.querySelectorAll('time[datetime]').forEach(function (node) {
+    (scope || document).querySelectorAll('time[datetime]:not([data-local])').forEach(function (node) {
       var date = new Date(node.getAttribute('datetime'));
       if (isNaN(date.getTime())) return;
       node.title = node.textContent;
-      node.textContent = format.format(date);
+      node.textContent = timeFormat.format(date);
+      node.setAttribute('data-local', '');
     });
   }
 
@@ -125,10 +129,158 @@
     });
   }
 
+  // The "Live" badge of a page that updates itself: connected, reconnecting or offline.
+  function liveStatus() {
+    var badge = document.querySelector('[data-live-status]');
+    var text = badge && badge.querySelector('[data-live-text]');
+    return function (state, label) {
+      if (!badge) return;
+      badge.hidden = false;
+      badge.setAttribute('data-state', state);
+      if (text) text.textContent = label;
+    };
+  }
+
+  // Jobs page: poll the statistics every few seconds while the tab is visible; when they change
+  // (or a minute passes, which moves the chart), re-read the page and swap its [data-live-region]
+  // parts. Open <details> stay open; a part that holds the keyboard focus is left alone.
+  function setUpJobsLive() {
+    var box = document.querySelector('[data-jobs-live]');
+    if (!box || !window.fetch || !window.DOMParser) return;
+    var status = liveStatus();
+    var canonical = function (text) {
+      try { return JSON.stringify(JSON.parse(text)); } catch (e) { return ''; }
+    };
+    var last = canonical(box.getAttribute('data-jobs-live'));
+    var minute = Math.floor(Date.now() / 60000);
+    var busy = false;
+    var leaving = false;
+    document.addEventListener('submit', function () { leaving = true; });
+
+    function swap(html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      document.querySelectorAll('[data-live-region]').forEach(function (old) {
+        var fresh = doc.querySelector('[data-live-region="' + old.getAttribute('data-live-region') + '"]');
+        var focused = document.activeElement;
+        if (!fresh || (focused && focused !== document.body && old.contains(focused))) return;
+        var open = {};
+        old.querySelectorAll('details[data-key]').forEach(function (d) {
+          if (d.open) open[d.getAttribute('data-key')] = true;
+        });
+        fresh.querySelectorAll('details[data-key]').forEach(function (d) {
+          if (open[d.getAttribute('data-key')]) d.open = true;
+        });
+        var node = document.importNode(fresh, true);
+        old.replaceWith(node);
+        localiseTimes(node);
+      });
+      var freshBox = doc.querySelector('[data-jobs-live]');
+      return freshBox ? canonical(freshBox.getAttribute('data-jobs-live')) : '';
+    }
+
+    function poll() {
+      if (document.hidden || busy || leaving) return;
+      busy = true;
+      fetch('/api/v1/jobs/stats', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (response) {
+          if (!response.ok) throw new Error('HTTP ' + response.status);
+          return response.json();
+        })
+        .then(function (body) {
+          status('connected', 'Live');
+          var now = Math.floor(Date.now() / 60000);
+          if (JSON.stringify(body.data) === last && now === minute) return null;
+          var url = new URL(window.location.href);
+          url.searchParams.set('refresh', '1');
+          return fetch(url.toString(), { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+            .then(function (response) {
+              if (!response.ok) throw new Error('HTTP ' + response.status);
+              return response.text();
+            })
+            .then(function (html) {
+              if (leaving) return;
+              last = swap(html);
+              minute = now;
+            });
+        })
+        .catch(function () { status('reconnecting', 'Reconnecting…'); })
+        .then(function () { busy = false; });
+    }
+
+    setInterval(poll, 3000);
+    document.addEventListener('visibilitychange', poll);
+    poll();
+  }
+
+  // Events page: follow the workspace's stream from the newest event the page showed and add new
+  // ones at the top. The stream names each message after its event type, so listen for every type
+  // in the filter's list. EventSource reconnects by itself, resuming after the last id it got.
+  function setUpEventsLive() {
+    var box = document.querySelector('[data-events-live]');
+    if (!box || !window.EventSource) return;
+    var list = box.querySelector('[data-events-list]');
+    var empty = box.querySelector('[data-events-empty]');
+    var template = box.querySelector('template[data-event-row]');
+    var announce = box.querySelector('[data-events-announce]');
+    if (!list || !template) return;
+    var only = box.getAttribute('data-type') || '';
+    var descriptions = {};
+    var types = [];
+    document.querySelectorAll('#filter-type option').forEach(function (option) {
+      if (!option.value) return;
+      types.push(option.value);
+      descriptions[option.value] = option.getAttribute('data-description') || '';
+    });
+    var url = '/api/v1/stream?last_event_id=' + encodeURIComponent(box.getAttribute('data-events-live'));
+    if (only) url += '&type=' + encodeURIComponent(only);
+    var status = liveStatus();
+    status('reconnecting', 'Connecting…');
+    var source = new EventSource(url);
+    source.onopen = function () { status('connected', 'Live'); };
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) status('offline', 'Offline: reload to reconnect');
+      else status('reconnecting', 'Reconnecting…');
+    };
+
+    function fill(node, field, text) {
+      var target = node.querySelector('[data-field="' + field + '"]');
+      if (target) target.textContent = text;
+      return target;
+    }
+
+    function add(message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (!event || (only && event.type !== only)) return;
+      if (list.querySelector('[data-seq="' + Number(event.seq) + '"]')) return;
+      var node = template.content.firstElementChild.cloneNode(true);
+      node.setAttribute('data-seq', String(event.seq));
+      fill(node, 'type', event.type);
+      fill(node, 'description', descriptions[event.type] || '');
+      fill(node, 'seq', '#' + event.seq);
+      fill(node, 'summary', ' of event ' + event.seq);
+      fill(node, 'data', JSON.stringify(event.data, null, 2));
+      var time = fill(node, 'time', event.occurred_at);
+      if (time) time.setAttribute('datetime', event.occurred_at);
+      list.insertBefore(node, list.firstChild);
+      while (list.children.length > 200) list.removeChild(list.lastElementChild);
+      list.hidden = false;
+      if (empty) empty.hidden = true;
+      localiseTimes(node);
+      if (announce) announce.textContent = 'New event: ' + event.type;
+    }
+
+    types.forEach(function (type) { source.addEventListener(type, add); });
+    source.onmessage = add;
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setUpThemeToggles();
     setUpCopyButtons();
     localiseTimes();
     setUpMenus();
+    setUpJobsLive();
+    setUpEventsLive();
   });
 })();

@@ -9,6 +9,7 @@ use playgram_core::time::{Millis, now_ms};
 use serde::{Deserialize, Serialize};
 
 use super::probe::{Failure, Probe, ProbeJob};
+use crate::audit::{self, Entry};
 use crate::auth::{Capability, Principal};
 use crate::http::{Api, ApiJson, AppError, Result};
 use crate::state::AppState;
@@ -156,9 +157,7 @@ pub async fn retry_job(
     Path(id): Path<String>,
 ) -> Result<Api<JobOut>> {
     principal.require(Capability::ManageJobs)?;
-    let job = store::retry(&state.db, &principal.workspace_id, &id)
-        .await
-        .map_err(change_error)?;
+    let job = retry(&state, &principal, &id).await.map_err(change_error)?;
     Ok(Api::ok(job.into()))
 }
 
@@ -169,10 +168,34 @@ pub async fn cancel_job(
     Path(id): Path<String>,
 ) -> Result<Api<JobOut>> {
     principal.require(Capability::ManageJobs)?;
-    let job = store::cancel(&state.db, &principal.workspace_id, &id)
-        .await
-        .map_err(change_error)?;
+    let job = cancel(&state, &principal, &id).await.map_err(change_error)?;
     Ok(Api::ok(job.into()))
+}
+
+/// Retries a job in one transaction with its audit entry.
+pub async fn retry(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> std::result::Result<JobRow, ChangeError> {
+    let mut tx = state.db.begin().await?;
+    let job = store::retry(&mut tx, &principal.workspace_id, id).await?;
+    audit::record(&mut tx, Entry::by(principal, "job.retried").target(id).details(serde_json::json!({ "name": job.name }))).await?;
+    tx.commit().await?;
+    Ok(job)
+}
+
+/// Cancels a job in one transaction with its audit entry.
+pub async fn cancel(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> std::result::Result<JobRow, ChangeError> {
+    let mut tx = state.db.begin().await?;
+    let job = store::cancel(&mut tx, &principal.workspace_id, id).await?;
+    audit::record(&mut tx, Entry::by(principal, "job.cancelled").target(id).details(serde_json::json!({ "name": job.name }))).await?;
+    tx.commit().await?;
+    Ok(job)
 }
 
 #[derive(Deserialize, Default)]
@@ -219,7 +242,15 @@ pub async fn replay(state: &AppState, principal: &Principal, input: &ReplayIn) -
     let until = parse_time("until", input.until.as_deref(), now + 1);
     crate::accounts::fields::all_fields([since.as_ref().err(), until.as_ref().err()])?;
     let name = input.name.as_deref().filter(|n| !n.trim().is_empty());
-    Ok(store::replay_dead(&state.db, &principal.workspace_id, name, since?, until?).await?)
+    let (since, until) = (since?, until?);
+    let mut tx = state.db.begin().await?;
+    let replayed = store::replay_dead(&mut tx, &principal.workspace_id, name, since, until).await?;
+    if replayed > 0 {
+        let details = serde_json::json!({ "name": name, "since": since, "until": until, "replayed": replayed });
+        audit::record(&mut tx, Entry::by(principal, "jobs.replayed").details(details)).await?;
+    }
+    tx.commit().await?;
+    Ok(replayed)
 }
 
 #[derive(Deserialize, Default)]

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod probe;
+pub mod views;
 
 use std::time::Duration;
 

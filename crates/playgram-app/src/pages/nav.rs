@@ -55,7 +55,8 @@ pub const NAV: &[NavGroup] = &[
         items: &[
             soon("/app/ai", "AI & automation"),
             soon("/app/webhooks", "Webhooks"),
-            soon("/app/jobs", "Jobs & events"),
+            built("/app/jobs", "Jobs", Some(Capability::ReadJobs)),
+            built("/app/events", "Events", Some(Capability::ReadEvents)),
         ],
     },
     NavGroup {

@@ -100,19 +100,6 @@ pub const WEBHOOKS: Section = Section {
     ],
 };
 
-pub const JOBS: Section = Section {
-    title: "Jobs & events",
-    summary: "See the background work Playgram does for you.",
-    will: &[
-        "The job queue: pending, running, retrying and dead-lettered jobs, with replay.",
-        "The event stream that feeds webhooks, automation and analytics.",
-    ],
-    now: &[(
-        "/app/audit-log",
-        "Review sensitive actions in the audit log",
-    )],
-};
-
 pub const SHOP: Section = Section {
     title: "Shop",
     summary: "A storefront with Stripe checkout and a client portal.",

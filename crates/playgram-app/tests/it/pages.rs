@@ -22,6 +22,7 @@ const SIGNED_IN_PAGES: &[&str] = &[
     "/app/ai",
     "/app/webhooks",
     "/app/jobs",
+    "/app/events",
     "/app/shop",
     "/app/analytics",
     "/app/tools",

@@ -238,6 +238,13 @@ async fn enforce_limits(
         };
         let mut allowed = positions.len();
         if let Some(max_running) = limit.concurrency {
+            if tx.backend() == Backend::Postgres {
+                // Another worker claiming jobs of this key at the same moment sees only its own
+                // uncommitted claims; without this lock (held to commit, taken in key order) both
+                // would fill the cap and together exceed it. SQLite has one writer anyway.
+                on_tx!(tx, conn => sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(&key).execute(conn).await.map(|r| r.rows_affected()))?;
+            }
             let running: i64 = on_tx!(tx, conn => sqlx::query_scalar(
                 "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND limit_key = $1")
                 .bind(&key).fetch_one(conn).await)?;
@@ -641,13 +648,13 @@ pub enum ChangeError {
 
 /// Runs a scheduled (typically failing), dead or cancelled job now. A dead or cancelled job gets its
 /// attempts back.
-pub async fn retry(db: &Db, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
-    change(db, workspace_id, id, Change::Retry).await
+pub async fn retry(tx: &mut Tx, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
+    change(tx, workspace_id, id, Change::Retry).await
 }
 
 /// Cancels a job that has not started.
-pub async fn cancel(db: &Db, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
-    change(db, workspace_id, id, Change::Cancel).await
+pub async fn cancel(tx: &mut Tx, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
+    change(tx, workspace_id, id, Change::Cancel).await
 }
 
 enum Change {
@@ -656,7 +663,7 @@ enum Change {
 }
 
 async fn change(
-    db: &Db,
+    tx: &mut Tx,
     workspace_id: &WorkspaceId,
     id: &str,
     change: Change,
@@ -674,8 +681,7 @@ async fn change(
              WHERE id = $2 AND state IN ('scheduled', 'ready')",
         ),
     };
-    let mut tx = db.begin().await?;
-    let state: Option<String> = on_tx!(&mut tx, conn => sqlx::query_scalar(
+    let state: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
         "SELECT state FROM jobs WHERE workspace_id = $1 AND id = $2")
         .bind(workspace_id).bind(id).fetch_optional(conn).await)?;
     let state = state.ok_or(ChangeError::NotFound)?;
@@ -684,19 +690,18 @@ async fn change(
     }
     // The state is checked again by the UPDATE itself: on PostgreSQL a worker may claim the job
     // between the read and the write, and a running job must be neither cancelled nor re-queued.
-    let updated = on_tx!(&mut tx, conn => sqlx::query(sql).bind(now_ms()).bind(id).execute(conn).await.map(|r| r.rows_affected()));
+    let updated = on_tx!(tx, conn => sqlx::query(sql).bind(now_ms()).bind(id).execute(conn).await.map(|r| r.rows_affected()));
     match updated {
         Err(error) if crate::db::is_unique_violation(&error) => return Err(ChangeError::KeyTaken),
         Ok(0) => return Err(ChangeError::WrongState("running".into())),
         other => other?,
     };
     if matches!(change, Change::Retry) {
-        notify_on_commit(&mut tx, Signal::Jobs).await?;
+        notify_on_commit(tx, Signal::Jobs).await?;
     }
-    tx.commit().await?;
-    get(db, workspace_id, id)
-        .await?
-        .ok_or(ChangeError::NotFound)
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+    let job: Option<JobRow> = on_tx!(tx, conn => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await)?;
+    job.ok_or(ChangeError::NotFound)
 }
 
 /// Puts the workspace's dead jobs (optionally of one type, finished within `[since, until)`) back
@@ -704,7 +709,7 @@ async fn change(
 /// job stays dead, and of several dead jobs sharing a key only the newest is replayed. Returns how
 /// many were replayed.
 pub async fn replay_dead(
-    db: &Db,
+    tx: &mut Tx,
     workspace_id: &WorkspaceId,
     name: Option<&str>,
     since: Millis,
@@ -721,8 +726,7 @@ pub async fn replay_dead(
     if name.is_some() {
         sql.push_str(" AND name = $5");
     }
-    let mut tx = db.begin().await?;
-    let replayed = on_tx!(&mut tx, conn => {
+    let replayed = on_tx!(tx, conn => {
         let mut query = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(workspace_id).bind(now_ms()).bind(since).bind(until);
         if let Some(name) = name {
@@ -730,8 +734,7 @@ pub async fn replay_dead(
         }
         query.execute(conn).await.map(|r| r.rows_affected())
     })?;
-    notify_on_commit(&mut tx, Signal::Jobs).await?;
-    tx.commit().await?;
+    notify_on_commit(tx, Signal::Jobs).await?;
     Ok(replayed)
 }
 
