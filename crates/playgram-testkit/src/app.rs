@@ -7,6 +7,7 @@ use playgram_app::{AppState, Application, ServeRole};
 use playgram_core::config::Layers;
 use playgram_core::{Backend, Db, on_db};
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::client::Client;
 use crate::database::{FreshDatabase, hex_token};
@@ -20,15 +21,22 @@ pub const PUBLIC_URL: &str = "http://playgram.test";
 
 /// A running app with its own database and fake SMTP server. Dropping it stops the server and
 /// removes the database.
+///
+/// [`TestApp::spawn_beside`] starts another instance on the same database (another node of one
+/// deployment); only the first instance owns the database, so drop the others first (declare them
+/// after it).
 pub struct TestApp {
     // Fields drop in this order: stop the server first, the database last.
     shutdown: Option<oneshot::Sender<()>>,
+    running: Option<JoinHandle<()>>,
     state: AppState,
     base: url::Url,
     address: SocketAddr,
+    /// The environment the configuration was loaded from (instances beside this one reuse it).
+    env: BTreeMap<&'static str, String>,
     /// Every email the app sent.
     pub mail: FakeSmtp,
-    _database: FreshDatabase,
+    _database: Option<FreshDatabase>,
 }
 
 /// A value bound to a `$N` placeholder in [`TestApp::execute`] and friends.
@@ -98,6 +106,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(backend: Backend, settings: Settings) -> Option<TestApp> {
+        Self::spawn_as(backend, ServeRole::All, settings).await
+    }
+
+    /// The app in one role (web only, worker only, or all) on a fresh database of `backend`, or
+    /// `None` when that backend is not available (PostgreSQL without `PLAYGRAM_TEST_POSTGRES_URL`).
+    pub async fn spawn_as(
+        backend: Backend,
+        role: ServeRole,
+        settings: Settings,
+    ) -> Option<TestApp> {
         init_logging();
         let mail = FakeSmtp::start().await;
         let database = FreshDatabase::create(backend).await?;
@@ -112,16 +130,34 @@ impl TestApp {
             ("PLAYGRAM_SHUTDOWN_GRACE_SECONDS", "1".to_owned()),
         ]);
         let env = settings.environment(base_env);
+        Some(Self::launch(env, role, mail, Some(database)).await)
+    }
+
+    /// Another instance of the app, in `role`, on this app's database, with this app's
+    /// configuration (secret key included, so sessions and API keys work on both) and `settings`
+    /// over it. Like a second node of one deployment. It does not own the database: drop it before
+    /// this app.
+    pub async fn spawn_beside(&self, role: ServeRole, settings: Settings) -> TestApp {
+        let env = settings.environment(self.env.clone());
+        Self::launch(env, role, self.mail.clone(), None).await
+    }
+
+    async fn launch(
+        env: BTreeMap<&'static str, String>,
+        role: ServeRole,
+        mail: FakeSmtp,
+        database: Option<FreshDatabase>,
+    ) -> TestApp {
         let config = Layers::load(None, &|name| env.get(name).cloned())
             .and_then(|layers| layers.resolve())
             .unwrap_or_else(|e| panic!("test configuration: {e}"));
-        let app = Application::build(config, ServeRole::All)
+        let app = Application::build(config, role)
             .await
             .unwrap_or_else(|e| panic!("building the app: {e:#}"));
         let address = app.local_addr();
         let state = app.state().clone();
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
+        let running = tokio::spawn(async move {
             let stop = async move {
                 let _ = stopped.await;
             };
@@ -130,14 +166,30 @@ impl TestApp {
             }
         });
         let base = url::Url::parse(&format!("http://{address}/")).expect("base URL");
-        Some(TestApp {
+        TestApp {
             shutdown: Some(shutdown),
+            running: Some(running),
             state,
             base,
             address,
+            env,
             mail,
             _database: database,
-        })
+        }
+    }
+
+    /// Shuts the app down as SIGTERM would (stop serving, let running jobs finish or give them
+    /// back within the grace period), waits until it has stopped, then reconnects [`TestApp::db`]
+    /// so the test can look at what it left behind. The database is kept until the app is dropped.
+    pub async fn stop(&mut self) {
+        self.shutdown.take();
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+        let url = self.state.config.database_url.clone();
+        self.state.db = Db::connect(&url, 2)
+            .await
+            .unwrap_or_else(|e| panic!("reconnecting after stop: {e}"));
     }
 
     pub fn backend(&self) -> Backend {

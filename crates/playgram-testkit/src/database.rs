@@ -30,8 +30,9 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// A database that exists for one test app, and its temporary data directory.
-pub(crate) struct FreshDatabase {
+/// A database that exists for one test app (or one test of the binary), and its temporary data
+/// directory. Both are removed when it is dropped.
+pub struct FreshDatabase {
     pub url: String,
     pub data_dir: PathBuf,
     /// For PostgreSQL: the admin URL and the database name to drop at the end.

@@ -20,8 +20,9 @@ mod smtp;
 
 pub use app::{Arg, TestApp};
 pub use client::{Client, Reply};
-pub use database::postgres_url;
+pub use database::{FreshDatabase, postgres_url};
 pub use people::{PASSWORD, User, token_of};
+pub use playgram_app::ServeRole;
 pub use playgram_core::Backend;
 pub use settings::Settings;
 pub use smtp::{FakeSmtp, Mail};

@@ -57,7 +57,13 @@ impl Scratch {
         let suffix = &playgram_core::crypto::random_token()[..12];
         let suffix: String = suffix
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { 'x' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    'x'
+                }
+            })
             .collect();
         match postgres {
             None => {
@@ -193,7 +199,10 @@ async fn wait_until_done(db: &Db, total: i64) -> anyhow::Result<()> {
         if done >= total {
             return Ok(());
         }
-        anyhow::ensure!(Instant::now() < deadline, "only {done} of {total} jobs done after 10 minutes");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {done} of {total} jobs done after 10 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

@@ -168,7 +168,9 @@ pub async fn cancel_job(
     Path(id): Path<String>,
 ) -> Result<Api<JobOut>> {
     principal.require(Capability::ManageJobs)?;
-    let job = cancel(&state, &principal, &id).await.map_err(change_error)?;
+    let job = cancel(&state, &principal, &id)
+        .await
+        .map_err(change_error)?;
     Ok(Api::ok(job.into()))
 }
 
@@ -180,7 +182,13 @@ pub async fn retry(
 ) -> std::result::Result<JobRow, ChangeError> {
     let mut tx = state.db.begin().await?;
     let job = store::retry(&mut tx, &principal.workspace_id, id).await?;
-    audit::record(&mut tx, Entry::by(principal, "job.retried").target(id).details(serde_json::json!({ "name": job.name }))).await?;
+    audit::record(
+        &mut tx,
+        Entry::by(principal, "job.retried")
+            .target(id)
+            .details(serde_json::json!({ "name": job.name })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(job)
 }
@@ -193,7 +201,13 @@ pub async fn cancel(
 ) -> std::result::Result<JobRow, ChangeError> {
     let mut tx = state.db.begin().await?;
     let job = store::cancel(&mut tx, &principal.workspace_id, id).await?;
-    audit::record(&mut tx, Entry::by(principal, "job.cancelled").target(id).details(serde_json::json!({ "name": job.name }))).await?;
+    audit::record(
+        &mut tx,
+        Entry::by(principal, "job.cancelled")
+            .target(id)
+            .details(serde_json::json!({ "name": job.name })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(job)
 }
@@ -247,7 +261,11 @@ pub async fn replay(state: &AppState, principal: &Principal, input: &ReplayIn) -
     let replayed = store::replay_dead(&mut tx, &principal.workspace_id, name, since, until).await?;
     if replayed > 0 {
         let details = serde_json::json!({ "name": name, "since": since, "until": until, "replayed": replayed });
-        audit::record(&mut tx, Entry::by(principal, "jobs.replayed").details(details)).await?;
+        audit::record(
+            &mut tx,
+            Entry::by(principal, "jobs.replayed").details(details),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(replayed)

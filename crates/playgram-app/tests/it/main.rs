@@ -4,8 +4,11 @@
 
 mod accounts;
 mod api_keys;
+mod dashboard_jobs;
+mod events;
 mod http;
 mod invites;
+mod jobs;
 mod pages;
 mod password_reset;
 mod roles;

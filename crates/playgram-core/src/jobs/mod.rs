@@ -229,20 +229,26 @@ pub struct Enqueued {
 
 /// Enqueues one job in `tx`.
 pub async fn enqueue(tx: &mut Tx, job: NewJob) -> sqlx::Result<Enqueued> {
-    let unique_key = job.unique_key.clone();
-    let mut ids = store::insert(tx, vec![job]).await?;
-    if let Some(id) = ids.pop() {
-        return Ok(Enqueued {
-            id,
-            duplicate: false,
-        });
+    // A unique key's holder may finish between the skipped insert and the lookup (PostgreSQL):
+    // then the key is free again and the insert is simply tried again.
+    for _ in 0..3 {
+        if let Some(id) = store::insert(tx, vec![job.clone()]).await?.pop() {
+            return Ok(Enqueued {
+                id,
+                duplicate: false,
+            });
+        }
+        let key = job.unique_key.as_deref().unwrap_or_default();
+        if let Some(id) = store::unfinished_with_key(tx, key).await? {
+            return Ok(Enqueued {
+                id,
+                duplicate: true,
+            });
+        }
     }
-    let key = unique_key.unwrap_or_default();
-    let existing = store::unfinished_with_key(tx, &key).await?;
-    Ok(Enqueued {
-        id: existing.unwrap_or_default(),
-        duplicate: true,
-    })
+    Err(sqlx::Error::Protocol(
+        "the job's unique key kept changing hands; try again".into(),
+    ))
 }
 
 /// Enqueues many jobs in `tx` with multi-row inserts; returns the ids of the jobs inserted (jobs whose

@@ -648,12 +648,20 @@ pub enum ChangeError {
 
 /// Runs a scheduled (typically failing), dead or cancelled job now. A dead or cancelled job gets its
 /// attempts back.
-pub async fn retry(tx: &mut Tx, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
+pub async fn retry(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    id: &str,
+) -> Result<JobRow, ChangeError> {
     change(tx, workspace_id, id, Change::Retry).await
 }
 
 /// Cancels a job that has not started.
-pub async fn cancel(tx: &mut Tx, workspace_id: &WorkspaceId, id: &str) -> Result<JobRow, ChangeError> {
+pub async fn cancel(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    id: &str,
+) -> Result<JobRow, ChangeError> {
     change(tx, workspace_id, id, Change::Cancel).await
 }
 
@@ -700,7 +708,8 @@ async fn change(
         notify_on_commit(tx, Signal::Jobs).await?;
     }
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-    let job: Option<JobRow> = on_tx!(tx, conn => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await)?;
+    let job: Option<JobRow> =
+        on_tx!(tx, conn => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await)?;
     job.ok_or(ChangeError::NotFound)
 }
 
