@@ -261,6 +261,47 @@ mod tests {
     }
 
     #[test]
+    fn config_overrides_replace_or_turn_off_schedules() {
+        fn job() -> NewJob {
+            NewJob {
+                name: "test.tick",
+                queue: "default",
+                payload: "null".into(),
+                workspace_id: None,
+                run_at: None,
+                priority: 0,
+                max_attempts: 1,
+                unique_key: None,
+                limit: None,
+            }
+        }
+        let schedules = [
+            Schedule {
+                name: "a",
+                default: "*/5 * * * *",
+                job,
+            },
+            Schedule {
+                name: "b",
+                default: "0 * * * *",
+                job,
+            },
+        ];
+        let overrides = BTreeMap::from([
+            ("a".to_owned(), "0 3 * * *".to_owned()),
+            ("b".to_owned(), "off".to_owned()),
+        ]);
+        let active = resolve(&schedules, &overrides).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].0.name, "a");
+        assert_eq!(active[0].1.as_str(), "0 3 * * *");
+        let unknown = BTreeMap::from([("c".to_owned(), "off".to_owned())]);
+        assert!(resolve(&schedules, &unknown).is_err_and(|e| e.contains("known: a, b")));
+        let bad = BTreeMap::from([("a".to_owned(), "61 * * * *".to_owned())]);
+        assert!(resolve(&schedules, &bad).is_err());
+    }
+
+    #[test]
     fn refuses_bad_expressions() {
         for bad in [
             "* * * *",
