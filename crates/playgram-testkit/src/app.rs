@@ -19,6 +19,9 @@ use crate::smtp::FakeSmtp;
 /// real address, which the CSRF check accepts because it matches the `Host` header.
 pub const PUBLIC_URL: &str = "http://playgram.test";
 
+/// The built-in schedules, all turned off (see `maintenance::SCHEDULES`).
+pub const OFF_CRON: &str = "maintenance.sweep=off; maintenance.prune=off";
+
 /// A running app with its own database and fake SMTP server. Dropping it stops the server and
 /// removes the database.
 ///
@@ -128,6 +131,9 @@ impl TestApp {
             ("PLAYGRAM_SMTP_URL", mail.url()),
             ("PLAYGRAM_DB_MAX_CONNECTIONS", "4".to_owned()),
             ("PLAYGRAM_SHUTDOWN_GRACE_SECONDS", "1".to_owned()),
+            // Housekeeping cron jobs appearing at a tick would disturb tests that count jobs;
+            // cron itself is tested by calling `cron::fire`.
+            ("PLAYGRAM_CRON", OFF_CRON.to_owned()),
         ]);
         let env = settings.environment(base_env);
         Some(Self::launch(env, role, mail, Some(database)).await)

@@ -18,7 +18,7 @@ mod people;
 mod settings;
 mod smtp;
 
-pub use app::{Arg, TestApp};
+pub use app::{Arg, OFF_CRON, TestApp};
 pub use client::{Client, Reply};
 pub use database::{FreshDatabase, postgres_url};
 pub use people::{PASSWORD, User, token_of};

@@ -42,6 +42,7 @@ impl WorkerProcess {
             .args(["serve", "--role", "worker"])
             .env("PLAYGRAM_BIND", format!("127.0.0.1:{port}"))
             .env("PLAYGRAM_JOBS_LEASE_SECONDS", (LEASE_MS / 1000).to_string())
+            .env("PLAYGRAM_CRON", playgram_testkit::OFF_CRON)
             .env("PLAYGRAM_JOBS_CONCURRENCY", "8")
             .env("PLAYGRAM_JOBS_CLAIM_BATCH", "32")
             .stdout(out.try_clone().unwrap())

@@ -116,7 +116,8 @@ async fn rate_and_concurrency_limits_hold_across_two_workers() {
     tx.commit().await.unwrap();
 
     let running = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND limit_key = 'conc:2'";
-    let finished = "SELECT COUNT(*) FROM jobs WHERE state IN ('done', 'dead')";
+    let finished =
+        "SELECT COUNT(*) FROM jobs WHERE state IN ('done', 'dead') AND name = 'diag.probe'";
     let started = Instant::now();
     let mut most = 0;
     while web.fetch_i64(finished, &[]).await < 28 {
