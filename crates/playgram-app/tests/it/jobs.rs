@@ -4,6 +4,7 @@
 
 mod api;
 mod cluster;
+mod housekeeping;
 mod leases;
 mod limits;
 
