@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use playgram_core::ids::JobId;
-use playgram_core::jobs::store::{self, ChangeError, JobFilter, JobRow, StateCount, Throughput};
+use playgram_core::jobs::manage::{self, ChangeError, JobFilter, JobRow, StateCount, Throughput};
 use playgram_core::jobs::{NewJob, enqueue};
 use playgram_core::time::{Millis, now_ms};
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,7 @@ pub async fn list_jobs(
 ) -> Result<Api<Vec<JobOut>>> {
     principal.require(Capability::ReadJobs)?;
     let (filter, limit) = filter_from(&query)?;
-    let rows = store::list(&state.db, &principal.workspace_id, &filter, limit).await?;
+    let rows = manage::list(&state.db, &principal.workspace_id, &filter, limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -105,7 +105,7 @@ pub async fn get_job(
     Path(id): Path<String>,
 ) -> Result<Api<JobOut>> {
     principal.require(Capability::ReadJobs)?;
-    let job = store::get(&state.db, &principal.workspace_id, &id)
+    let job = manage::get(&state.db, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Api::ok(job.into()))
@@ -128,9 +128,9 @@ pub async fn get_job_stats(
 }
 
 pub async fn stats(state: &AppState, principal: &Principal) -> Result<StatsOut> {
-    let counts = store::counts(&state.db, &principal.workspace_id).await?;
+    let counts = manage::counts(&state.db, &principal.workspace_id).await?;
     let since = now_ms() - 60 * 60_000;
-    let throughput = store::throughput(&state.db, &principal.workspace_id, since).await?;
+    let throughput = manage::throughput(&state.db, &principal.workspace_id, since).await?;
     Ok(StatsOut { counts, throughput })
 }
 
@@ -181,7 +181,7 @@ pub async fn retry(
     id: &str,
 ) -> std::result::Result<JobRow, ChangeError> {
     let mut tx = state.db.begin().await?;
-    let job = store::retry(&mut tx, &principal.workspace_id, id).await?;
+    let job = manage::retry(&mut tx, &principal.workspace_id, id).await?;
     audit::record(
         &mut tx,
         Entry::by(principal, "job.retried")
@@ -200,7 +200,7 @@ pub async fn cancel(
     id: &str,
 ) -> std::result::Result<JobRow, ChangeError> {
     let mut tx = state.db.begin().await?;
-    let job = store::cancel(&mut tx, &principal.workspace_id, id).await?;
+    let job = manage::cancel(&mut tx, &principal.workspace_id, id).await?;
     audit::record(
         &mut tx,
         Entry::by(principal, "job.cancelled")
@@ -258,7 +258,8 @@ pub async fn replay(state: &AppState, principal: &Principal, input: &ReplayIn) -
     let name = input.name.as_deref().filter(|n| !n.trim().is_empty());
     let (since, until) = (since?, until?);
     let mut tx = state.db.begin().await?;
-    let replayed = store::replay_dead(&mut tx, &principal.workspace_id, name, since, until).await?;
+    let replayed =
+        manage::replay_dead(&mut tx, &principal.workspace_id, name, since, until).await?;
     if replayed > 0 {
         let details = serde_json::json!({ "name": name, "since": since, "until": until, "replayed": replayed });
         audit::record(

@@ -10,7 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use playgram_core::jobs::store::{self, ChangeError, JobRow, StateCount, Throughput};
+use playgram_core::jobs::manage::{self, ChangeError, JobRow, StateCount, Throughput};
 use playgram_core::time::{Millis, now_ms, to_datetime};
 use serde::{Deserialize, Serialize};
 
@@ -323,7 +323,7 @@ pub async fn list_jobs(
         ..ListQuery::default()
     })?;
     let stats: StatsOut = super::api::stats(&state, principal).await?;
-    let rows = store::list(&state.db, &principal.workspace_id, &filter, PAGE_SIZE).await?;
+    let rows = manage::list(&state.db, &principal.workspace_id, &filter, PAGE_SIZE).await?;
     let here = if tab == "all" {
         "/app/jobs".to_owned()
     } else {

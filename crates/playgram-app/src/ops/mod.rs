@@ -69,7 +69,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// Jobs per queue and state, and the age of the oldest waiting job, read from the database.
 async fn render_queue_depth(state: &AppState, out: &mut String) {
     use std::fmt::Write;
-    let Ok(depth) = playgram_core::jobs::store::depth(&state.db).await else {
+    let Ok(depth) = playgram_core::jobs::manage::depth(&state.db).await else {
         return;
     };
     let now = playgram_core::time::now_ms();

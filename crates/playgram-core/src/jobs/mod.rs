@@ -26,6 +26,7 @@
 
 pub mod backoff;
 pub mod cron;
+pub mod manage;
 pub mod metrics;
 mod registry;
 pub mod store;

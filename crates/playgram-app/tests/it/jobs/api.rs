@@ -176,7 +176,7 @@ both!(
 /// the row, marks it running, and commits while the change waits for the row.
 async fn cancel_and_retry_never_change_a_job_a_worker_just_claimed(app: TestApp) {
     use playgram_core::ids::WorkspaceId;
-    use playgram_core::jobs::store::{self, ChangeError};
+    use playgram_core::jobs::manage::{self, ChangeError};
     use playgram_core::on_tx;
 
     let workspace = WorkspaceId::new();
@@ -208,8 +208,8 @@ async fn cancel_and_retry_never_change_a_job_a_worker_just_claimed(app: TestApp)
             tokio::spawn(async move {
                 let mut tx = db.begin().await?;
                 let result = match action {
-                    "cancel" => store::cancel(&mut tx, &workspace, &id).await,
-                    _ => store::retry(&mut tx, &workspace, &id).await,
+                    "cancel" => manage::cancel(&mut tx, &workspace, &id).await,
+                    _ => manage::retry(&mut tx, &workspace, &id).await,
                 };
                 tx.commit().await?;
                 result
