@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pages;
 pub mod router;
 pub mod state;
+pub mod webhooks;
 pub mod workspaces;
 
 use std::future::Future;
@@ -103,9 +104,13 @@ impl Application {
         let stop_rx = stop_tx.subscribe();
         let poll = Duration::from_millis(state.config.jobs_poll_ms);
         tokio::spawn(signals::listen(state.db.clone(), stop_rx.clone()));
+        let subscribers: playgram_core::events::Subscribers =
+            std::sync::Arc::new(vec![webhooks::fanout::Fanout::new(
+                state.config.webhooks_retry_schedule.clone(),
+            )]);
         tokio::spawn(playgram_core::events::run_sequencer(
             state.db.clone(),
-            std::sync::Arc::default(),
+            subscribers,
             poll,
             stop_rx.clone(),
         ));
@@ -124,8 +129,18 @@ impl Application {
                 jobs::worker_options(&state.config),
                 state.job_metrics.clone(),
             );
+            let webhooks = Worker::new(
+                state.db.clone(),
+                jobs::webhook_registry(&state),
+                jobs::webhook_worker_options(&state.config),
+                state.job_metrics.clone(),
+            );
             tokio::spawn(cron::run(state.db.clone(), schedules, stop_rx.clone()));
-            tokio::spawn(worker.run(stop_rx.clone()))
+            let webhooks = tokio::spawn(webhooks.run(stop_rx.clone()));
+            let worker = tokio::spawn(worker.run(stop_rx.clone()));
+            async move {
+                let _ = tokio::join!(worker, webhooks);
+            }
         });
         let router = match role {
             ServeRole::Worker => router::worker(state.clone()),
@@ -150,9 +165,9 @@ impl Application {
             Ok(result) => result.context("server task")?.context("server")?,
             Err(_) => tracing::warn!("grace period over; dropping the connections still open"),
         }
-        if let Some(worker) = worker {
-            // The worker has its own deadline (the same grace) and gives back unfinished jobs.
-            let _ = tokio::time::timeout(grace + Duration::from_secs(5), worker).await;
+        if let Some(workers) = worker {
+            // The workers have their own deadline (the same grace) and give back unfinished jobs.
+            let _ = tokio::time::timeout(grace + Duration::from_secs(5), workers).await;
         }
         state.db.close().await;
         Ok(())

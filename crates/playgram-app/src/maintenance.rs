@@ -2,7 +2,8 @@
 //! - `maintenance.sweep` (every 5 minutes): expired sessions, used or expired reset links, old login
 //!   attempts, one-time page messages nobody came back for;
 //! - `maintenance.prune` (hourly): finished jobs past their retention, old job statistics, and
-//!   events older than the outbox retention.
+//!   events older than the outbox retention, finished webhook messages and attempts older than the
+//!   delivery log's retention, request-bin captures past theirs (and beyond 1,000 per bin).
 //!
 //! Both are idempotent, so a tick that runs twice (a replay) is harmless.
 
@@ -49,6 +50,8 @@ pub struct Retention {
     pub done: Duration,
     pub dead: Duration,
     pub events: Duration,
+    pub webhook_log: Duration,
+    pub request_bins: Duration,
 }
 
 pub struct PruneJob {
@@ -73,7 +76,21 @@ impl Job for PruneJob {
         )
         .await?;
         let events = playgram_core::events::prune(&self.db, ago(self.retention.events)).await?;
-        tracing::info!(jobs, events, "pruned finished jobs and old events");
+        let webhook_messages =
+            crate::webhooks::messages::prune(&self.db, ago(self.retention.webhook_log)).await?;
+        let captures = crate::webhooks::bins::store::prune(
+            &self.db,
+            ago(self.retention.request_bins),
+            crate::webhooks::bins::capture::KEEP_PER_BIN,
+        )
+        .await?;
+        tracing::info!(
+            jobs,
+            events,
+            webhook_messages,
+            captures,
+            "pruned finished jobs, old events, the old webhook log and old request-bin captures"
+        );
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 
 use crate::http::AppError;
 use crate::state::AppState;
-use crate::{accounts, api_keys, audit, events, jobs, ops, pages, workspaces};
+use crate::{accounts, api_keys, audit, events, jobs, ops, pages, webhooks, workspaces};
 
 /// The REST API under `/api/v1`.
 fn api() -> Router<AppState> {
@@ -90,6 +90,41 @@ fn api() -> Router<AppState> {
         .route("/event-types", get(events::api::list_event_types))
         .route("/events", get(events::api::list_events))
         .route("/stream", get(events::api::stream_events))
+        // Webhooks
+        .route(
+            "/webhook-endpoints",
+            get(webhooks::api::list_endpoints).post(webhooks::api::create_endpoint),
+        )
+        .route(
+            "/webhook-endpoints/{id}",
+            get(webhooks::api::get_endpoint)
+                .patch(webhooks::api::update_endpoint)
+                .delete(webhooks::api::delete_endpoint),
+        )
+        .route(
+            "/webhook-endpoints/{id}/secret",
+            get(webhooks::api::get_endpoint_secret),
+        )
+        .route(
+            "/webhook-endpoints/{id}/secret/rotate",
+            post(webhooks::api::rotate_endpoint_secret),
+        )
+        .route(
+            "/webhook-endpoints/{id}/test",
+            post(webhooks::api::create_test_message),
+        )
+        .route(
+            "/webhook-endpoints/{id}/recover",
+            post(webhooks::api::recover_endpoint),
+        )
+        .route("/webhook-messages", get(webhooks::api::list_messages))
+        .route("/webhook-messages/{id}", get(webhooks::api::get_message))
+        .route(
+            "/webhook-messages/{id}/resend",
+            post(webhooks::api::resend_message),
+        )
+        // Request bins: /request-bins, /{id}, /{id}/captures, /{id}/captures/{capture_id}, /{id}/stream
+        .merge(webhooks::bins::api_routes())
         .fallback(api_not_found)
 }
 
@@ -217,6 +252,8 @@ fn pages() -> Router<AppState> {
         .route("/app/jobs/{id}/retry", post(jobs::views::retry_job))
         .route("/app/jobs/{id}/cancel", post(jobs::views::cancel_job))
         .route("/app/events", get(events::views::list_events))
+        // Request bins: /app/webhooks/bins, /{id}, /{id}/clear, /{id}/delete
+        .merge(webhooks::bins::page_routes())
         .fallback(pages::error::not_found)
 }
 
@@ -236,6 +273,8 @@ pub fn web(state: AppState) -> Router {
         .merge(crate::openapi::routes())
         .merge(pages())
         .merge(operations())
+        // Request bins: the public capture URLs /bin/{token} and below, any method
+        .merge(webhooks::bins::capture_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

@@ -24,6 +24,8 @@ pub struct AppState {
     pub job_metrics: Arc<JobMetrics>,
     /// Turns true when the instance shuts down; long-lived responses (event streams) end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Request bins on this instance: wake-ups for their live streams, and their rate limits.
+    pub bins: crate::webhooks::bins::Bins,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
         let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let sealer = Sealer::new(&config.secret_key);
         let keys = KeyCache::new(config.api_key_cache_seconds);
+        let bins = crate::webhooks::bins::Bins::new(&config);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -41,6 +44,7 @@ impl AppState {
             hub: Hub::new(1024),
             job_metrics: Arc::new(JobMetrics::default()),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+            bins,
         })
     }
 

@@ -1,7 +1,7 @@
 // Playgram dashboard — the one script. Hand-written, no dependencies. Every page works without it;
 // it only adds: the theme toggle, copy buttons, local times, closing menus with Escape or a click
-// elsewhere, and live updates on the jobs and events pages. It is loaded in <head> so the saved
-// theme applies before the first paint.
+// elsewhere, and live updates on the jobs, events and request bin pages. It is loaded in <head> so
+// the saved theme applies before the first paint.
 (function () {
   'use strict';
 
@@ -275,6 +275,147 @@
     window.addEventListener('pagehide', function () { source.close(); });
   }
 
+  // A JSON object or array re-indented by two spaces; its text otherwise untouched (key order,
+  // numbers and escapes stay as sent, as the server renders them). null when it is not JSON.
+  function prettyJson(text) {
+    var json = text.trim();
+    if (json.charAt(0) !== '{' && json.charAt(0) !== '[') return null;
+    try { JSON.parse(json); } catch (e) { return null; }
+    var out = '';
+    var depth = 0;
+    var inString = false;
+    var escaped = false;
+    var space = /\s/;
+    function newline() { out += '\n' + new Array(depth + 1).join('  '); }
+    for (var i = 0; i < json.length; i++) {
+      var c = json.charAt(i);
+      if (inString) {
+        out += c;
+        if (escaped) escaped = false;
+        else if (c === '\\') escaped = true;
+        else if (c === '"') inString = false;
+      } else if (c === '"') {
+        inString = true;
+        out += c;
+      } else if (c === '{' || c === '[') {
+        out += c;
+        var j = i + 1;
+        while (j < json.length && space.test(json.charAt(j))) j++;
+        if (json.charAt(j) === '}' || json.charAt(j) === ']') i = j - 1;
+        else { depth++; newline(); }
+      } else if (c === '}' || c === ']') {
+        var last = out.charAt(out.length - 1);
+        if (last !== '{' && last !== '[') { depth = Math.max(0, depth - 1); newline(); }
+        out += c;
+      } else if (c === ',') {
+        out += c;
+        newline();
+      } else if (c === ':') {
+        out += ': ';
+      } else if (!space.test(c)) {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  function humanBytes(n) {
+    if (n < 1024) return n + ' B';
+    var mega = n >= 1048576;
+    return (n / (mega ? 1048576 : 1024)).toFixed(1).replace(/\.0$/, '') + (mega ? ' MB' : ' KB');
+  }
+
+  // Request bin page: follow the bin's stream from the newest capture the page showed and add new
+  // captures at the top, expandable like the others. EventSource reconnects by itself, resuming
+  // after the last capture it got.
+  function setUpBinLive() {
+    var box = document.querySelector('[data-bin-live]');
+    if (!box || !window.EventSource) return;
+    var list = box.querySelector('[data-captures-list]');
+    var empty = box.querySelector('[data-captures-empty]');
+    var template = box.querySelector('template[data-capture-row]');
+    var count = box.querySelector('[data-captures-count]');
+    var announce = box.querySelector('[data-captures-announce]');
+    var maxBody = box.getAttribute('data-max-body') || '';
+    if (!list || !template) return;
+    var url = '/api/v1/request-bins/' + encodeURIComponent(box.getAttribute('data-bin-live')) + '/stream';
+    var after = box.getAttribute('data-after');
+    if (after) url += '?after=' + encodeURIComponent(after);
+    var status = liveStatus();
+    status('reconnecting', 'Connecting…');
+    var source = new EventSource(url);
+    source.onopen = function () { status('connected', 'Live'); };
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) status('offline', 'Offline: reload to reconnect');
+      else status('reconnecting', 'Reconnecting…');
+    };
+
+    function fill(node, field, text) {
+      var target = node.querySelector('[data-field="' + field + '"]');
+      if (target) target.textContent = text;
+      return target;
+    }
+
+    function headerRow(pair) {
+      var row = document.createElement('tr');
+      ['Name', 'Value'].forEach(function (label, i) {
+        var cell = document.createElement('td');
+        var code = document.createElement('code');
+        cell.setAttribute('data-label', label);
+        code.textContent = String(pair[i]);
+        cell.appendChild(code);
+        row.appendChild(cell);
+      });
+      return row;
+    }
+
+    source.addEventListener('capture', function (message) {
+      var c;
+      try { c = JSON.parse(message.data); } catch (e) { return; }
+      if (!c || !/^cap_[0-9A-Z]+$/.test(c.id) || list.querySelector('[data-capture="' + c.id + '"]')) return;
+      var node = template.content.firstElementChild.cloneNode(true);
+      var path = c.path || '/';
+      var size = humanBytes(c.body_size);
+      node.setAttribute('data-capture', c.id);
+      var method = fill(node, 'method', c.method);
+      if (method) method.className = 'method method-' + String(c.method).toLowerCase().replace(/[^a-z]/g, '');
+      fill(node, 'target', c.query ? path + '?' + c.query : path);
+      ['time', 'received'].forEach(function (field) {
+        var time = fill(node, field, c.received_at);
+        if (time) time.setAttribute('datetime', c.received_at);
+      });
+      fill(node, 'size', c.truncated ? size + ' (cut)' : size);
+      fill(node, 'id', c.id);
+      fill(node, 'from', c.remote_addr || 'unknown');
+      fill(node, 'body-size', c.truncated ? size + ', cut: only the first ' + maxBody + ' were kept' : size);
+      fill(node, 'header-count', String((c.headers || []).length));
+      var rows = node.querySelector('[data-field="headers"]');
+      (c.headers || []).forEach(function (pair) { rows.appendChild(headerRow(pair)); });
+      var label = 'Body';
+      var body = c.body || '';
+      if (c.body_encoding === 'base64') {
+        label = 'Body (binary, base64)';
+      } else {
+        var pretty = prettyJson(body);
+        if (pretty !== null) { label = 'Body (JSON)'; body = pretty; }
+      }
+      fill(node, 'body-label', label);
+      var pre = fill(node, 'body', body);
+      if (!body && pre) {
+        pre.hidden = true;
+        node.querySelector('[data-field="no-body"]').hidden = false;
+      }
+      list.insertBefore(node, list.firstChild);
+      while (list.children.length > 200) list.removeChild(list.lastElementChild);
+      list.hidden = false;
+      if (empty) empty.hidden = true;
+      if (count) count.textContent = String((Number(count.textContent) || 0) + 1);
+      localiseTimes(node);
+      if (announce) announce.textContent = 'New request: ' + c.method + ' ' + path;
+    });
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setUpThemeToggles();
     setUpCopyButtons();
@@ -282,5 +423,6 @@
     setUpMenus();
     setUpJobsLive();
     setUpEventsLive();
+    setUpBinLive();
   });
 })();

@@ -129,6 +129,26 @@ typed_id!(
     /// A domain event in the outbox.
     EventId, "evt"
 );
+typed_id!(
+    /// An outbound webhook endpoint.
+    EndpointId, "ep"
+);
+typed_id!(
+    /// One event (or test) to be delivered to one endpoint; its `webhook-id`.
+    MessageId, "msg"
+);
+typed_id!(
+    /// One delivery attempt of a message.
+    AttemptId, "att"
+);
+typed_id!(
+    /// A request bin: a capture URL.
+    BinId, "bin"
+);
+typed_id!(
+    /// One request recorded by a request bin.
+    CaptureId, "cap"
+);
 
 #[cfg(test)]
 mod tests {

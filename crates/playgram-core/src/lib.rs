@@ -9,6 +9,7 @@ pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod mail;
+pub mod net;
 pub mod seal;
 pub mod signals;
 pub mod telemetry;

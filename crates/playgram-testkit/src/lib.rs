@@ -15,6 +15,7 @@ mod app;
 mod client;
 mod database;
 mod people;
+mod receiver;
 mod settings;
 mod smtp;
 
@@ -24,6 +25,7 @@ pub use database::{FreshDatabase, postgres_url};
 pub use people::{PASSWORD, User, token_of};
 pub use playgram_app::ServeRole;
 pub use playgram_core::Backend;
+pub use receiver::{Answer, Received, Receiver};
 pub use settings::Settings;
 pub use smtp::{FakeSmtp, Mail};
 

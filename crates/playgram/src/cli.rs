@@ -75,6 +75,23 @@ enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Outbound webhooks: deliveries/s to a local receiver with the log kept, and latency.
+    Webhooks {
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+        /// Requests in flight (the worker's concurrency and the endpoint's `max_in_flight`).
+        #[arg(long, default_value_t = 100)]
+        concurrency: usize,
+        /// Delivery jobs claimed per statement.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Events emitted one at a time to measure event-to-delivery latency.
+        #[arg(long, default_value_t = 500)]
+        latency_events: usize,
+        /// Run on PostgreSQL: an admin URL; a scratch database is created and dropped.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -288,6 +305,25 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 concurrency,
                 batch,
                 latency_jobs,
+                postgres,
+            })
+            .await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Webhooks {
+                    events,
+                    concurrency,
+                    batch,
+                    latency_events,
+                    postgres,
+                },
+        } => {
+            crate::bench::webhooks(crate::bench::WebhookBench {
+                events,
+                concurrency,
+                batch,
+                latency_events,
                 postgres,
             })
             .await

@@ -144,21 +144,7 @@ pub async fn rotate_api_key(
     body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Api<KeyWithSecretOut>> {
     let id = ApiKeyId::parse(&id).ok_or_else(AppError::not_found)?;
-    // Read by hand (the body is optional), so the body limit's rejection needs the envelope too.
-    let body = body.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            crate::http::json::payload_too_large()
-        } else {
-            AppError::bad_request("invalid_body", "The request body could not be read.")
-        }
-    })?;
-    let input: RotateIn = if body.iter().all(u8::is_ascii_whitespace) {
-        RotateIn::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            AppError::bad_request("invalid_json", format!("The body is not valid JSON: {e}"))
-        })?
-    };
+    let input: RotateIn = crate::http::json::optional_json(body)?;
     let overlap = input.overlap_hours;
     let rotated = service::rotate(&state, &principal, &id, overlap).await?;
     Ok(Api::ok(KeyWithSecretOut {

@@ -70,6 +70,8 @@ impl Role {
                 ReadJobs,
                 ManageJobs,
                 ReadEvents,
+                ReadWebhooks,
+                ManageWebhooks,
             ],
             Role::Admin => &[
                 ReadWorkspace,
@@ -83,6 +85,8 @@ impl Role {
                 ReadJobs,
                 ManageJobs,
                 ReadEvents,
+                ReadWebhooks,
+                ManageWebhooks,
             ],
             Role::Manager => &[
                 ReadWorkspace,
@@ -91,6 +95,7 @@ impl Role {
                 ReadApiKeys,
                 ReadJobs,
                 ReadEvents,
+                ReadWebhooks,
             ],
             Role::Agent | Role::Viewer => &[ReadWorkspace, ReadMembers],
         }
@@ -131,6 +136,8 @@ pub enum Capability {
     ReadJobs,
     ManageJobs,
     ReadEvents,
+    ReadWebhooks,
+    ManageWebhooks,
 }
 
 impl Capability {
@@ -150,6 +157,10 @@ impl Capability {
             Capability::ReadJobs => "Your role cannot see background jobs.",
             Capability::ManageJobs => "Your role cannot retry, cancel or replay jobs.",
             Capability::ReadEvents => "Your role cannot see the workspace's events.",
+            Capability::ReadWebhooks => "Your role cannot see webhooks or request bins.",
+            Capability::ManageWebhooks => {
+                "Your role cannot change webhook endpoints, resend messages or manage request bins."
+            }
         }
     }
 }
@@ -166,10 +177,12 @@ pub enum Scope {
     JobsRead,
     JobsWrite,
     EventsRead,
+    WebhooksRead,
+    WebhooksWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 10] = [
         Scope::WorkspaceRead,
         Scope::MembersWrite,
         Scope::ApiKeysRead,
@@ -178,6 +191,8 @@ impl Scope {
         Scope::JobsRead,
         Scope::JobsWrite,
         Scope::EventsRead,
+        Scope::WebhooksRead,
+        Scope::WebhooksWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -190,6 +205,8 @@ impl Scope {
             Scope::JobsRead => "jobs:read",
             Scope::JobsWrite => "jobs:write",
             Scope::EventsRead => "events:read",
+            Scope::WebhooksRead => "webhooks:read",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 
@@ -207,6 +224,10 @@ impl Scope {
             Scope::JobsRead => "List background jobs and their statistics.",
             Scope::JobsWrite => "Read jobs; retry, cancel and replay them; run a test (probe) job.",
             Scope::EventsRead => "List the workspace's events and stream them live.",
+            Scope::WebhooksRead => "List webhook endpoints, messages, attempts and request bins.",
+            Scope::WebhooksWrite => {
+                "Read webhooks; create, change and delete endpoints and request bins; resend messages."
+            }
         }
     }
 
@@ -221,6 +242,8 @@ impl Scope {
             Scope::JobsRead => &[ReadJobs],
             Scope::JobsWrite => &[ReadJobs, ManageJobs],
             Scope::EventsRead => &[ReadEvents],
+            Scope::WebhooksRead => &[ReadWebhooks],
+            Scope::WebhooksWrite => &[ReadWebhooks, ManageWebhooks],
         }
     }
 }

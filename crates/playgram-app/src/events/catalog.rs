@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Actor, Principal};
+use crate::webhooks::events as webhooks;
 
 /// The `data` of one event type.
 pub trait EventData: Serialize {
@@ -55,6 +56,9 @@ pub fn catalog() -> Vec<EventType> {
         entry::<ApiKeyCreated>(),
         entry::<ApiKeyRotated>(),
         entry::<ApiKeyRevoked>(),
+        entry::<webhooks::EndpointCreated>(),
+        entry::<webhooks::EndpointDeleted>(),
+        entry::<webhooks::EndpointDisabled>(),
     ];
     types.sort_by_key(|t| t.name);
     types
@@ -86,7 +90,7 @@ impl ActorRef {
         }
     }
 
-    fn example() -> Self {
+    pub(crate) fn example() -> Self {
         ActorRef {
             kind: "user",
             id: "usr_01JD0000000000000000000000".into(),
@@ -94,7 +98,7 @@ impl ActorRef {
     }
 }
 
-fn actor_schema() -> Value {
+pub(crate) fn actor_schema() -> Value {
     json!({
         "type": "object",
         "description": "Who did it.",
@@ -106,7 +110,7 @@ fn actor_schema() -> Value {
     })
 }
 
-fn object(required: &[&str], properties: Value) -> Value {
+pub(crate) fn object(required: &[&str], properties: Value) -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",

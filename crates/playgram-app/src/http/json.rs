@@ -54,3 +54,25 @@ pub fn payload_too_large() -> AppError {
 fn tail(text: &str) -> &str {
     text.rsplit_once(": ").map(|(_, t)| t).unwrap_or(text)
 }
+
+/// A body that may be empty: an empty (or blank) body is `T::default()`, anything else must be
+/// valid JSON for `T`. Handlers take the body as
+/// `Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>` and pass it here, so
+/// the body limit's rejection gets the envelope too.
+pub fn optional_json<T: DeserializeOwned + Default>(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, AppError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            payload_too_large()
+        } else {
+            AppError::bad_request("invalid_body", "The request body could not be read.")
+        }
+    })?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        AppError::bad_request("invalid_json", format!("The body is not valid JSON: {e}"))
+    })
+}

@@ -12,6 +12,8 @@ use playgram_core::jobs::{Registry, WorkerOptions};
 
 use crate::maintenance::{PruneJob, Retention, SweepJob};
 use crate::state::AppState;
+use crate::webhooks::deliver::DeliverJob;
+use crate::webhooks::notify::NotifyDisabledJob;
 
 /// Every job type this build can run. Add new ones here.
 pub fn registry(state: &AppState) -> Registry {
@@ -28,9 +30,31 @@ pub fn registry(state: &AppState) -> Registry {
                 done: Duration::from_secs(config.jobs_retention_hours as u64 * 3600),
                 dead: Duration::from_secs(config.jobs_dead_retention_days as u64 * 86_400),
                 events: Duration::from_secs(config.events_retention_days as u64 * 86_400),
+                webhook_log: Duration::from_secs(
+                    config.webhooks_log_retention_days as u64 * 86_400,
+                ),
+                request_bins: Duration::from_secs(config.request_bin_retention_hours as u64 * 3600),
             },
+        })
+        .register(NotifyDisabledJob {
+            state: state.clone(),
         });
     registry
+}
+
+/// The webhook sender's own worker: deliveries wait on other people's servers, so they get their
+/// own (larger) concurrency and never take the slots of the rest of the background work.
+pub fn webhook_registry(state: &AppState) -> Registry {
+    let mut registry = Registry::default();
+    registry.register(DeliverJob::new(state));
+    registry
+}
+
+pub fn webhook_worker_options(config: &Config) -> WorkerOptions {
+    WorkerOptions {
+        concurrency: config.webhooks_concurrency,
+        ..worker_options(config)
+    }
 }
 
 pub fn worker_options(config: &Config) -> WorkerOptions {

@@ -11,10 +11,12 @@ mod invites;
 mod jobs;
 mod pages;
 mod password_reset;
+mod request_bins;
 mod roles;
 mod sessions;
 mod tenancy;
 mod totp;
+mod webhooks;
 
 /// Milliseconds since the epoch, as the database stores time.
 pub fn now_ms() -> i64 {

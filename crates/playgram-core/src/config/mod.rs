@@ -57,6 +57,16 @@ pub struct Config {
     pub jobs_dead_retention_days: i64,
     pub events_retention_days: i64,
     pub sse_heartbeat_seconds: u64,
+    pub webhooks_concurrency: usize,
+    pub webhooks_timeout_seconds: u64,
+    /// The wait before each attempt; its length is the number of attempts.
+    pub webhooks_retry_schedule: Vec<std::time::Duration>,
+    pub webhooks_disable_after_hours: i64,
+    pub webhooks_log_retention_days: i64,
+    pub webhooks_allow_networks: Vec<crate::net::Cidr>,
+    pub request_bin_retention_hours: i64,
+    pub request_bin_max_body_bytes: usize,
+    pub request_bin_rate_per_minute: u32,
     /// Cron overrides by schedule name (checked against the schedules when the worker starts).
     pub cron: BTreeMap<String, String>,
 }
@@ -240,6 +250,30 @@ impl Layers {
             jobs_dead_retention_days: self.parse("jobs_dead_retention_days", positive)?,
             events_retention_days: self.parse("events_retention_days", positive)?,
             sse_heartbeat_seconds: self.parse("sse_heartbeat_seconds", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            webhooks_concurrency: self.parse("webhooks_concurrency", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            webhooks_timeout_seconds: self.parse("webhooks_timeout_seconds", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            webhooks_retry_schedule: self.parse("webhooks_retry_schedule", |v| {
+                v.split([',', ' '])
+                    .filter(|p| !p.trim().is_empty())
+                    .map(crate::net::parse_duration)
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|s| !s.is_empty() && s.len() <= 50)
+            })?,
+            webhooks_disable_after_hours: self.parse("webhooks_disable_after_hours", positive)?,
+            webhooks_log_retention_days: self.parse("webhooks_log_retention_days", positive)?,
+            webhooks_allow_networks: self
+                .parse("webhooks_allow_networks", crate::net::parse_cidrs)?,
+            request_bin_retention_hours: self.parse("request_bin_retention_hours", positive)?,
+            request_bin_max_body_bytes: self.parse("request_bin_max_body_bytes", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            request_bin_rate_per_minute: self.parse("request_bin_rate_per_minute", |v| {
                 v.parse().ok().filter(|n| *n > 0)
             })?,
             cron: match self.get("cron") {

@@ -84,6 +84,9 @@ pub struct JobError {
     pub retry: bool,
     /// Overrides the job type's backoff (e.g. a provider's `Retry-After`).
     pub retry_after: Option<Duration>,
+    /// Not a failure: the job could not start its work yet (a resource it needs is busy); it runs
+    /// again after `retry_after` and this attempt is not counted.
+    pub deferred: bool,
 }
 
 impl JobError {
@@ -92,6 +95,7 @@ impl JobError {
             message: message.into(),
             retry: true,
             retry_after: None,
+            deferred: false,
         }
     }
 
@@ -106,6 +110,14 @@ impl JobError {
         JobError {
             retry_after: Some(after),
             ..JobError::retry(message)
+        }
+    }
+
+    /// Runs the job again after `after` without counting this attempt or recording an error.
+    pub fn defer(after: Duration) -> Self {
+        JobError {
+            deferred: true,
+            ..JobError::retry_after("deferred", after)
         }
     }
 }

@@ -346,6 +346,10 @@ pub enum Finish {
     Dead {
         error: String,
     },
+    /// Back to `scheduled` for `at` without counting the attempt (see `JobError::defer`).
+    Defer {
+        at: Millis,
+    },
 }
 
 /// One finished run, as the worker reports it.
@@ -391,6 +395,15 @@ pub async fn finish(db: &Db, worker: &str, outcomes: &[Outcome]) -> sqlx::Result
     for outcome in outcomes {
         let (state, run_at, error, finished_at) = match &outcome.finish {
             Finish::Done => continue,
+            Finish::Defer { at } => {
+                on_tx!(&mut tx, conn => sqlx::query(
+                    "UPDATE jobs SET state = 'scheduled', run_at = $1, attempts = attempts - 1, \
+                       lease_until = NULL, worker = NULL, started_at = NULL \
+                     WHERE id = $2 AND worker = $3 AND state = 'running'")
+                    .bind(*at).bind(&outcome.id).bind(worker)
+                    .execute(conn).await.map(|r| r.rows_affected()))?;
+                continue;
+            }
             Finish::Retry { at, error } => ("scheduled", *at, error, None),
             Finish::Dead { error } => ("dead", now, error, Some(now)),
         };
@@ -424,6 +437,7 @@ async fn record_stats(tx: &mut Tx, outcomes: &[Outcome], now: Millis) -> sqlx::R
             Finish::Done => entry[0] += 1,
             Finish::Retry { .. } => entry[1] += 1,
             Finish::Dead { .. } => entry[2] += 1,
+            Finish::Defer { .. } => continue,
         }
         entry[3] += outcome.run_ms;
     }

@@ -276,6 +276,9 @@ impl Run {
         };
         let finish = match error {
             None => Finish::Done,
+            Some(error) if error.deferred => Finish::Defer {
+                at: now_ms() + error.retry_after.unwrap_or_default().as_millis() as i64,
+            },
             Some(error) if !error.retry || job.attempts >= job.max_attempts => Finish::Dead {
                 error: error.message,
             },
@@ -291,6 +294,7 @@ impl Run {
         };
         let outcome = match finish {
             Finish::Done => "done",
+            Finish::Defer { .. } => "deferred",
             Finish::Retry { .. } => "retry",
             Finish::Dead { .. } => "dead",
         };

@@ -16,8 +16,9 @@ use anyhow::Context;
 use playgram_core::jobs::metrics::JobMetrics;
 use playgram_core::jobs::{Job, JobContext, JobError, NewJob, Registry, Worker, WorkerOptions};
 use playgram_core::{Db, on_db};
+
+use super::Scratch;
 use serde::{Deserialize, Serialize};
-use sqlx::Connection;
 
 #[derive(Clone, Debug)]
 pub struct QueueBench {
@@ -42,72 +43,6 @@ impl Job for NoopJob {
 
     async fn run(&self, _: JobContext, _: Noop) -> Result<(), JobError> {
         Ok(())
-    }
-}
-
-/// A fresh database, removed when dropped (PostgreSQL: dropped by [`Scratch::finish`]).
-struct Scratch {
-    url: String,
-    dir: Option<std::path::PathBuf>,
-    postgres: Option<(String, String)>,
-}
-
-impl Scratch {
-    async fn create(postgres: Option<&str>) -> anyhow::Result<Scratch> {
-        let suffix = &playgram_core::crypto::random_token()[..12];
-        let suffix: String = suffix
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    'x'
-                }
-            })
-            .collect();
-        match postgres {
-            None => {
-                let dir = std::env::temp_dir().join(format!("playgram-bench-{suffix}"));
-                std::fs::create_dir_all(&dir)?;
-                Ok(Scratch {
-                    url: format!("sqlite://{}", dir.join("bench.db").display()),
-                    dir: Some(dir),
-                    postgres: None,
-                })
-            }
-            Some(admin) => {
-                let name = format!("playgram_bench_{suffix}");
-                let mut conn = sqlx::PgConnection::connect(admin)
-                    .await
-                    .context("connecting to --postgres")?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await?;
-                let _ = conn.close().await;
-                let mut url = url::Url::parse(admin)?;
-                url.set_path(&name);
-                Ok(Scratch {
-                    url: url.to_string(),
-                    dir: None,
-                    postgres: Some((admin.to_owned(), name)),
-                })
-            }
-        }
-    }
-
-    async fn finish(self) {
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        if let Some((admin, name)) = &self.postgres
-            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
     }
 }
 

@@ -1,0 +1,328 @@
+//! The `webhooks.deliver` job: one attempt to deliver one message, then the decision about the
+//! next (see the module docs of `webhooks` for the whole path).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use playgram_core::ids::{AttemptId, EndpointId, MessageId, WorkspaceId};
+use playgram_core::jobs::{Job, JobContext, JobError, Limit, NewJob};
+use playgram_core::time::now_ms;
+use serde::{Deserialize, Serialize};
+
+use super::log_writer::LogWriter;
+use super::messages::{self, AttemptRow, Logged, MessageRow};
+use super::sender::{self, Sent};
+use super::ssrf::{self, Guard};
+use super::store::{self, EndpointRow};
+use super::{notify, signature};
+use crate::state::AppState;
+
+/// The request body kept in the log.
+pub const REQUEST_LOG_BYTES: usize = 64 * 1024;
+
+/// What started a delivery: the retry schedule, a person's resend, or a test send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Scheduled,
+    Replay,
+    Test,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Scheduled => "scheduled",
+            Trigger::Replay => "replay",
+            Trigger::Test => "test",
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Delivery {
+    pub message_id: MessageId,
+    pub trigger: Trigger,
+    /// Attempts this delivery may make (the retry schedule's length when enqueued).
+    pub attempts: u32,
+}
+
+/// The job that delivers `message_id` to `endpoint` after `delay`, with up to `attempts` attempts
+/// (rate-limited per endpoint when it asks). Test sends get one attempt.
+pub fn job(
+    workspace_id: &WorkspaceId,
+    endpoint: &EndpointRow,
+    message_id: MessageId,
+    trigger: Trigger,
+    attempts: usize,
+    delay: Duration,
+) -> sqlx::Result<NewJob> {
+    let attempts = match trigger {
+        Trigger::Test => 1,
+        Trigger::Scheduled | Trigger::Replay => attempts.max(1) as u32,
+    };
+    let delivery = Delivery {
+        message_id,
+        trigger,
+        attempts,
+    };
+    let mut job = NewJob::of::<DeliverJob>(&delivery)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?
+        .workspace(workspace_id)
+        .max_attempts(attempts as i32)
+        .delay(delay);
+    if let Some(rate) = endpoint.rate_limit {
+        job = job.limit(
+            Limit::key(format!("webhook:{}", endpoint.id))
+                .rate(rate.max(1) as u32, Duration::from_secs(1)),
+        );
+    }
+    Ok(job)
+}
+
+/// Requests in flight per endpoint on this instance.
+#[derive(Clone, Default)]
+struct Gate(Arc<Mutex<HashMap<EndpointId, u32>>>);
+
+struct Slot(Gate, EndpointId);
+
+impl Gate {
+    fn enter(&self, id: &EndpointId, max: u32) -> Option<Slot> {
+        let mut counts = self.0.lock().ok()?;
+        let count = counts.entry(id.clone()).or_default();
+        (*count < max).then(|| {
+            *count += 1;
+            Slot(self.clone(), id.clone())
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut counts) = (self.0).0.lock()
+            && let Some(count) = counts.get_mut(&self.1)
+        {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.1);
+            }
+        }
+    }
+}
+
+pub struct DeliverJob {
+    state: AppState,
+    client: reqwest::Client,
+    guard: Arc<Guard>,
+    log: LogWriter,
+    gate: Gate,
+}
+
+impl DeliverJob {
+    pub fn new(state: &AppState) -> DeliverJob {
+        let guard = Arc::new(Guard::new(state.config.webhooks_allow_networks.clone()));
+        let timeout = Duration::from_secs(state.config.webhooks_timeout_seconds);
+        DeliverJob {
+            client: ssrf::client(guard.clone(), timeout),
+            guard,
+            log: LogWriter::start(state.db.clone()),
+            gate: Gate::default(),
+            state: state.clone(),
+        }
+    }
+
+    /// The wait before attempt `made + 1` after `made` attempts: the schedule's entry, ±10 %.
+    fn next_wait(&self, made: u32, sent: &Sent) -> Duration {
+        let schedule = &self.state.config.webhooks_retry_schedule;
+        let base = schedule
+            .get(made as usize)
+            .or(schedule.last())
+            .copied()
+            .unwrap_or_default();
+        let jittered = base.mul_f64(rand::random_range(0.9..=1.1));
+        sent.retry_after
+            .map_or(jittered, |asked| jittered.max(asked))
+    }
+}
+
+impl Job for DeliverJob {
+    const NAME: &'static str = "webhooks.deliver";
+    const QUEUE: &'static str = "webhooks";
+    type Payload = Delivery;
+
+    async fn run(&self, context: JobContext, delivery: Delivery) -> Result<(), JobError> {
+        let db = &self.state.db;
+        let Some(message) = messages::get_for_delivery(db, &delivery.message_id).await? else {
+            return Ok(()); // Deleted with its endpoint, or pruned.
+        };
+        if delivery.trigger == Trigger::Scheduled && message.status == "delivered" {
+            return Ok(()); // A resend got there first.
+        }
+        let Some(endpoint) =
+            store::get(db, &message.workspace_id, message.endpoint_id.as_str()).await?
+        else {
+            return Ok(());
+        };
+        if !endpoint.enabled {
+            let why = super::fanout::disabled_error(&endpoint);
+            messages::fail_without_attempt(db, &message.id, &why).await?;
+            return Ok(());
+        }
+        let Some(_slot) = self
+            .gate
+            .enter(&endpoint.id, endpoint.max_in_flight.max(1) as u32)
+        else {
+            // The endpoint is busy with its share: step aside without counting an attempt.
+            return Err(JobError::defer(Duration::from_millis(
+                500 + rand::random_range(0..1000),
+            )));
+        };
+        let now = now_ms();
+        let headers = self.headers(&endpoint, &message, now)?;
+        let body = Bytes::from(message.payload.clone());
+        let sent = sender::send(&self.client, &self.guard, &endpoint.url, &headers, body).await;
+
+        let made = context.attempt.max(1) as u32;
+        let succeeded = sent.succeeded();
+        let gone = sent.status == Some(410);
+        let disable_after = self.state.config.webhooks_disable_after_hours * 3_600_000;
+        let failing_too_long = !succeeded
+            && delivery.trigger != Trigger::Test
+            && endpoint
+                .failing_since
+                .is_some_and(|since| now - since >= disable_after);
+        let retry = !succeeded && !gone && !failing_too_long && made < delivery.attempts;
+        let wait = self.next_wait(made, &sent);
+        let (status, next_attempt_at) = match (succeeded, retry) {
+            (true, _) => ("delivered", None),
+            (false, true) => ("failing", Some(now + wait.as_millis() as i64)),
+            (false, false) => ("failed", None),
+        };
+        let attempt = attempt_row(&endpoint, &message, &delivery, &headers, &sent, now);
+        let error = attempt.error.clone().unwrap_or_default();
+        self.log
+            .write(Logged {
+                attempt,
+                status,
+                next_attempt_at,
+            })
+            .await
+            .map_err(JobError::retry)?;
+        if gone || failing_too_long {
+            let reason = if gone { "gone" } else { "failing" };
+            notify::disable(&self.state, &endpoint, reason, &error).await?;
+        }
+        if retry {
+            return Err(JobError::retry_after(error, wait));
+        }
+        Ok(())
+    }
+}
+
+impl DeliverJob {
+    /// The request headers: custom ones first, then the ones every delivery defines.
+    fn headers(
+        &self,
+        endpoint: &EndpointRow,
+        message: &MessageRow,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, JobError> {
+        let sealer = &self.state.sealer;
+        let secret = endpoint.secret(sealer).ok_or_else(|| {
+            JobError::fatal("the endpoint's secret cannot be read (was the instance key changed?)")
+        })?;
+        let previous = endpoint.previous_secret(sealer, now);
+        let mut secrets = vec![&secret];
+        secrets.extend(previous.as_ref());
+        let timestamp = now / 1000;
+        let signature = signature::signature_header(
+            &secrets,
+            message.id.as_str(),
+            timestamp,
+            message.payload.as_bytes(),
+        );
+        let mut headers: Vec<(String, String)> = endpoint.headers(sealer).into_iter().collect();
+        headers.extend([
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("webhook-id".to_owned(), message.id.to_string()),
+            ("webhook-timestamp".to_owned(), timestamp.to_string()),
+            ("webhook-signature".to_owned(), signature),
+        ]);
+        Ok(headers)
+    }
+}
+
+/// The log row of one attempt; values of custom headers that look like credentials are masked.
+fn attempt_row(
+    endpoint: &EndpointRow,
+    message: &MessageRow,
+    delivery: &Delivery,
+    headers: &[(String, String)],
+    sent: &Sent,
+    started_at: i64,
+) -> AttemptRow {
+    let shown: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if looks_secret(name) {
+                "••••••"
+            } else {
+                value
+            };
+            (name.clone(), value.into())
+        })
+        .collect();
+    let response_headers: serde_json::Map<String, serde_json::Value> = sent
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().into()))
+        .collect();
+    AttemptRow {
+        id: AttemptId::new(),
+        message_id: message.id.clone(),
+        endpoint_id: endpoint.id.clone(),
+        workspace_id: message.workspace_id.clone(),
+        attempt: message.attempts + 1,
+        trigger: delivery.trigger.as_str().to_owned(),
+        url: endpoint.url.clone(),
+        request_headers: serde_json::Value::Object(shown).to_string(),
+        request_body: cut(&message.payload, REQUEST_LOG_BYTES).to_owned(),
+        response_status: sent.status.map(i32::from),
+        response_headers: sent
+            .status
+            .map(|_| serde_json::Value::Object(response_headers).to_string()),
+        response_body: sent.status.map(|_| sent.body.clone()),
+        duration_ms: sent.duration.as_millis() as i64,
+        error: sent.error.clone(),
+        succeeded: sent.succeeded(),
+        started_at,
+    }
+}
+
+fn looks_secret(name: &str) -> bool {
+    [
+        "auth",
+        "cookie",
+        "token",
+        "secret",
+        "key",
+        "password",
+        "signature-",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+        && name != "webhook-signature"
+}
+
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
