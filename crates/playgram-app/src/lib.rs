@@ -122,7 +122,11 @@ impl Application {
                     .run(state.db.clone(), poll, stop_rx.clone()),
             );
         }
-        let worker = (role != ServeRole::Web).then(|| {
+        let webhook_registry = match role {
+            ServeRole::Web => None,
+            ServeRole::All | ServeRole::Worker => Some(jobs::webhook_registry(&state)?),
+        };
+        let worker = webhook_registry.map(|webhook_registry| {
             let worker = Worker::new(
                 state.db.clone(),
                 jobs::registry(&state),
@@ -131,7 +135,7 @@ impl Application {
             );
             let webhooks = Worker::new(
                 state.db.clone(),
-                jobs::webhook_registry(&state),
+                webhook_registry,
                 jobs::webhook_worker_options(&state.config),
                 state.job_metrics.clone(),
             );

@@ -34,6 +34,22 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("api_key.created", "API key created"),
     ("api_key.rotated", "API key rotated"),
     ("api_key.revoked", "API key revoked"),
+    ("job.retried", "Job retried"),
+    ("job.cancelled", "Job cancelled"),
+    ("jobs.replayed", "Dead jobs replayed"),
+    ("webhook_endpoint.created", "Webhook endpoint added"),
+    ("webhook_endpoint.updated", "Webhook endpoint changed"),
+    ("webhook_endpoint.deleted", "Webhook endpoint deleted"),
+    ("webhook_endpoint.secret_viewed", "Webhook secret shown"),
+    ("webhook_endpoint.secret_rotated", "Webhook secret rotated"),
+    ("webhook_endpoint.tested", "Webhook test event sent"),
+    (
+        "webhook_endpoint.recovered",
+        "Failed webhook messages resent",
+    ),
+    ("webhook_message.resent", "Webhook message resent"),
+    ("request_bin.created", "Request bin created"),
+    ("request_bin.deleted", "Request bin deleted"),
 ];
 
 pub fn describe(action: &str) -> &str {

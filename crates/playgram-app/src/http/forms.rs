@@ -22,6 +22,17 @@ const FIELDS: &[&str] = &[
     "token",
     "workspace_id",
     "recovery_code",
+    // Webhook endpoints
+    "url",
+    "description",
+    "event_types",
+    "filter",
+    "rate_limit",
+    "max_in_flight",
+    "headers",
+    "overlap_hours",
+    "event_type",
+    "since",
 ];
 
 pub fn known_field(name: &str) -> Option<&'static str> {

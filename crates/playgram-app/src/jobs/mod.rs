@@ -44,10 +44,10 @@ pub fn registry(state: &AppState) -> Registry {
 
 /// The webhook sender's own worker: deliveries wait on other people's servers, so they get their
 /// own (larger) concurrency and never take the slots of the rest of the background work.
-pub fn webhook_registry(state: &AppState) -> Registry {
+pub fn webhook_registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::default();
-    registry.register(DeliverJob::new(state));
-    registry
+    registry.register(DeliverJob::new(state)?);
+    Ok(registry)
 }
 
 pub fn webhook_worker_options(config: &Config) -> WorkerOptions {

@@ -1,10 +1,11 @@
-//! One entry per API operation, in the order of router.rs.
+//! One entry per API operation, in the order of router.rs (the webhook and request-bin ones are in
+//! `webhooks.rs`).
 
 use serde_json::{Map, Value, json};
 
 /// Who may call an operation.
 #[derive(Clone, Copy)]
-enum Auth {
+pub(super) enum Auth {
     /// No credentials needed.
     Public,
     /// A signed-in person (session cookie) only.
@@ -14,11 +15,11 @@ enum Auth {
 }
 
 /// One operation, built up by the small methods below.
-struct Op {
-    value: Value,
+pub(super) struct Op {
+    pub(super) value: Value,
 }
 
-fn op(tag: &str, summary: &str, description: &str, auth: Auth) -> Op {
+pub(super) fn op(tag: &str, summary: &str, description: &str, auth: Auth) -> Op {
     let security = match auth {
         Auth::Public => json!([]),
         Auth::Session => json!([{ "session": [] }]),
@@ -33,22 +34,22 @@ fn op(tag: &str, summary: &str, description: &str, auth: Auth) -> Op {
     Op { value }
 }
 
-fn error(description: &str) -> Value {
+pub(super) fn error(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } } })
 }
 
-fn schema_ref(name: &str) -> Value {
+pub(super) fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
 impl Op {
-    fn body(mut self, schema: &str) -> Self {
+    pub(super) fn body(mut self, schema: &str) -> Self {
         self.value["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema_ref(schema) } } });
         self
     }
 
     /// The success answer: `data` has this schema (`None` for `null`).
-    fn ok(mut self, status: u16, data: Option<Value>) -> Self {
+    pub(super) fn ok(mut self, status: u16, data: Option<Value>) -> Self {
         let data = data.unwrap_or(json!({ "type": "null" }));
         self.value["responses"][status.to_string()] = json!({
             "description": "Success.",
@@ -57,34 +58,55 @@ impl Op {
         self
     }
 
+    /// The request body is optional: an empty body is the same as `{}`.
+    pub(super) fn optional_body(mut self, schema: &str) -> Self {
+        self.value["requestBody"] = json!({ "required": false, "content": { "application/json": { "schema": schema_ref(schema) } } });
+        self
+    }
+
+    /// The success answer without a body: 204.
+    pub(super) fn no_content(mut self) -> Self {
+        self.value["responses"]["204"] = json!({ "description": "Done; no body." });
+        self
+    }
+
     /// The success answer of an event stream: `text/event-stream`, not the JSON envelope.
-    fn stream(mut self) -> Self {
+    fn stream(self) -> Self {
+        self.sse(
+            "The event stream. It stays open; each message is `id:` (the event's `seq`), `event:` (its type) and `data:` (the `Event` as JSON), and comments (`: heartbeat`) keep it alive.",
+            "Server-Sent Events; each `data:` line is an `Event` (see components.schemas.Event).",
+            ": connected\nretry: 2000\n\nid: 1042\nevent: member.invited\ndata: {\"id\":\"evt_01M82B2HPC5A7CBGX06DESGZ8Y\",\"seq\":1042,\"type\":\"member.invited\",\"workspace_id\":\"ws_01M82B2HPC5A7CBGX06DESGZ8Y\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"data\":{\"invite_id\":\"inv_01M82B2HPC5A7CBGX06DESGZ8Y\",\"email\":\"sam@example.com\",\"role\":\"agent\",\"expires_at\":\"2026-11-29T10:00:00Z\",\"actor\":{\"type\":\"user\",\"id\":\"usr_01M82B2HPC5A7CBGX06DESGZ8Y\"}}}\n\n: heartbeat\n\n",
+        )
+    }
+
+    /// A 200 answered as Server-Sent Events (`text/event-stream`).
+    pub(super) fn sse(mut self, description: &str, schema: &str, example: &str) -> Self {
         self.value["responses"]["200"] = json!({
-            "description": "The event stream. It stays open; each message is `id:` (the event's `seq`), `event:` (its type) and `data:` (the `Event` as JSON), and comments (`: heartbeat`) keep it alive.",
+            "description": description,
             "content": { "text/event-stream": {
-                "schema": { "type": "string", "description": "Server-Sent Events; each `data:` line is an `Event` (see components.schemas.Event)." },
-                "example": ": connected\nretry: 2000\n\nid: 1042\nevent: member.invited\ndata: {\"id\":\"evt_01M82B2HPC5A7CBGX06DESGZ8Y\",\"seq\":1042,\"type\":\"member.invited\",\"workspace_id\":\"ws_01M82B2HPC5A7CBGX06DESGZ8Y\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"data\":{\"invite_id\":\"inv_01M82B2HPC5A7CBGX06DESGZ8Y\",\"email\":\"sam@example.com\",\"role\":\"agent\",\"expires_at\":\"2026-11-29T10:00:00Z\",\"actor\":{\"type\":\"user\",\"id\":\"usr_01M82B2HPC5A7CBGX06DESGZ8Y\"}}}\n\n: heartbeat\n\n",
+                "schema": { "type": "string", "description": schema },
+                "example": example,
             } },
         });
         self
     }
 
-    fn fails(mut self, status: u16, description: &str) -> Self {
+    pub(super) fn fails(mut self, status: u16, description: &str) -> Self {
         self.value["responses"][status.to_string()] = error(description);
         self
     }
 
-    fn path_id(mut self, name: &str, prefix: &str) -> Self {
+    pub(super) fn path_id(mut self, name: &str, prefix: &str) -> Self {
         self.push_param(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "example": format!("{prefix}_01M82B2HPC5A7CBGX06DESGZ8Y") } }));
         self
     }
 
-    fn header(mut self, name: &str, description: &str, schema: Value) -> Self {
+    pub(super) fn header(mut self, name: &str, description: &str, schema: Value) -> Self {
         self.push_param(json!({ "name": name, "in": "header", "required": false, "description": description, "schema": schema }));
         self
     }
 
-    fn query(mut self, name: &str, description: &str, schema: Value) -> Self {
+    pub(super) fn query(mut self, name: &str, description: &str, schema: Value) -> Self {
         self.push_param(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema }));
         self
     }
@@ -97,18 +119,18 @@ impl Op {
     }
 }
 
-fn list_of(name: &str) -> Option<Value> {
+pub(super) fn list_of(name: &str) -> Option<Value> {
     Some(json!({ "type": "array", "items": schema_ref(name) }))
 }
 
-fn one(name: &str) -> Option<Value> {
+pub(super) fn one(name: &str) -> Option<Value> {
     Some(schema_ref(name))
 }
 
-const INVALID: &str = "`validation_failed` with per-field messages, `invalid_json`, or `unsupported_media_type` (415).";
+pub(super) const INVALID: &str = "`validation_failed` with per-field messages, `invalid_json`, or `unsupported_media_type` (415).";
 
 /// A 403 on an operation a role or a scope grants.
-const FORBIDDEN: &str = "`forbidden` (your role does not allow it) or `insufficient_scope` (the API key lacks the scope).";
+pub(super) const FORBIDDEN: &str = "`forbidden` (your role does not allow it) or `insufficient_scope` (the API key lacks the scope).";
 
 /// The `state` filter of `GET /jobs` (jobs/api.rs `STATES`).
 pub(super) const JOB_STATES: [&str; 7] = [
@@ -163,7 +185,7 @@ data: {\"id\":\"evt_…\",\"seq\":1042,\"type\":\"member.invited\",\"workspace_i
 Errors (400, 401, 403) are answered before the stream starts, as JSON envelopes.";
 
 pub fn all() -> Map<String, Value> {
-    let ops: Vec<(&str, &str, Op)> = vec![
+    let mut ops: Vec<(&str, &str, Op)> = vec![
         ("post", "/auth/signup", op("auth", "Sign up", "Creates an account and signs it in (sets the session cookie). The first account creates the first workspace and owns it; later sign-ups need an `invite_token` unless sign-up is open.", Auth::Public)
             .body("SignupIn").ok(201, one("SignedIn")).fails(403, "`signup_closed`: sign-up is by invitation.").fails(410, "`invite_not_pending`.").fails(422, INVALID)),
         ("post", "/auth/login", op("auth", "Log in", "Checks email and password (and `totp_code` when the account has 2FA) and sets a new session cookie.", Auth::Public)
@@ -245,6 +267,7 @@ pub fn all() -> Map<String, Value> {
             .query("type", &types_description(), json!({ "type": "string", "example": "member.invited,api_key.created" }))
             .stream().fails(400, "`unknown_event_type` or `invalid_last_event_id`.").fails(403, FORBIDDEN)),
     ];
+    ops.extend(super::webhooks::operations());
     let mut paths = Map::new();
     for (method, path, op) in ops {
         let mut value = op.value;

@@ -4,30 +4,30 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::Scope;
 
-fn object(required: &[&str], properties: Value) -> Value {
+pub(super) fn object(required: &[&str], properties: Value) -> Value {
     json!({ "type": "object", "required": required, "properties": properties })
 }
 
 /// An object that refuses unknown fields (its DTO has `deny_unknown_fields`).
-fn closed(required: &[&str], properties: Value) -> Value {
+pub(super) fn closed(required: &[&str], properties: Value) -> Value {
     let mut schema = object(required, properties);
     schema["additionalProperties"] = json!(false);
     schema
 }
 
-fn id(prefix: &str) -> Value {
+pub(super) fn id(prefix: &str) -> Value {
     json!({ "type": "string", "pattern": format!("^{prefix}_[0-9A-Z]{{26}}$"), "example": format!("{prefix}_01M82B2HPC5A7CBGX06DESGZ8Y") })
 }
 
-fn time() -> Value {
+pub(super) fn time() -> Value {
     json!({ "type": "string", "format": "date-time" })
 }
 
-fn nullable(schema: Value) -> Value {
+pub(super) fn nullable(schema: Value) -> Value {
     json!({ "oneOf": [schema, { "type": "null" }] })
 }
 
-fn reference(name: &str) -> Value {
+pub(super) fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -47,6 +47,15 @@ fn scopes() -> Value {
         "items": { "type": "string", "enum": names },
         "description": format!("Scopes the key holds. {}", meanings.join(" ")),
     })
+}
+
+/// The audit actions, from the audit log's own list (`audit::views::ACTIONS`).
+fn audit_actions() -> String {
+    let names: Vec<&str> = crate::audit::views::ACTIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    format!("One of: {}.", names.join(", "))
 }
 
 pub fn all() -> Map<String, Value> {
@@ -187,7 +196,7 @@ pub fn all() -> Map<String, Value> {
                 &["id", "action", "actor", "details", "created_at"],
                 json!({
                     "id": id("aud"),
-                    "action": { "type": "string", "example": "api_key.created", "description": "login.succeeded, login.failed, logout, user.signed_up, workspace.created, workspace.renamed, member.invited, invite.revoked, member.joined, member.role_changed, member.removed, api_key.created, api_key.rotated, api_key.revoked, totp.enabled, totp.disabled, recovery_codes.regenerated, password.reset_requested, password.reset, password.changed" },
+                    "action": { "type": "string", "example": "api_key.created", "description": audit_actions() },
                     "actor": object(&["type"], json!({
                         "type": { "type": "string", "enum": ["user", "api_key", "anonymous"] },
                         "user_id": nullable(id("usr")), "api_key_id": nullable(id("key")), "label": nullable(json!({ "type": "string" })),
@@ -412,6 +421,7 @@ pub fn all() -> Map<String, Value> {
     ];
     entries
         .into_iter()
+        .chain(super::webhooks::schemas())
         .map(|(name, schema)| (name.to_owned(), schema))
         .collect()
 }

@@ -11,7 +11,6 @@ use super::filter::Condition;
 use super::messages::{self, AttemptRow, MessageFilter, MessageRow, STATUSES};
 use super::service;
 use super::store::{self, EndpointRow};
-use crate::audit::{self, Entry};
 use crate::auth::{Capability, Principal};
 use crate::http::{Api, ApiJson, AppError, Result};
 use crate::state::AppState;
@@ -167,19 +166,7 @@ pub async fn get_endpoint_secret(
     Path(id): Path<String>,
 ) -> Result<Api<EndpointWithSecret>> {
     principal.require(Capability::ManageWebhooks)?;
-    let row = store::get(&state.db, &principal.workspace_id, &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let secret = row
-        .secret(&state.sealer)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("endpoint secret cannot be opened")))?;
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        Entry::by(&principal, "webhook_endpoint.secret_viewed").target(id.as_str()),
-    )
-    .await?;
-    tx.commit().await?;
+    let (row, secret) = service::reveal_secret(&state, &principal, &id).await?;
     Ok(Api::ok(EndpointWithSecret {
         endpoint: EndpointOut::of(&state, &row),
         secret: secret.expose(),

@@ -121,16 +121,17 @@ pub struct DeliverJob {
 }
 
 impl DeliverJob {
-    pub fn new(state: &AppState) -> DeliverJob {
+    pub fn new(state: &AppState) -> anyhow::Result<DeliverJob> {
         let guard = Arc::new(Guard::new(state.config.webhooks_allow_networks.clone()));
         let timeout = Duration::from_secs(state.config.webhooks_timeout_seconds);
-        DeliverJob {
-            client: ssrf::client(guard.clone(), timeout),
+        Ok(DeliverJob {
+            client: ssrf::client(guard.clone(), timeout)
+                .map_err(|e| anyhow::anyhow!("building the webhook HTTP client: {e}"))?,
             guard,
             log: LogWriter::start(state.db.clone()),
             gate: Gate::default(),
             state: state.clone(),
-        }
+        })
     }
 
     /// The wait before attempt `made + 1` after `made` attempts: the schedule's entry, ±10 %.

@@ -327,3 +327,48 @@ pub async fn prune(db: &Db, before: Millis) -> sqlx::Result<u64> {
         .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(total)
 }
+
+/// How many messages of one endpoint are in one status.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StatusCount {
+    pub endpoint_id: EndpointId,
+    pub status: String,
+    pub count: i64,
+}
+
+/// The workspace's messages created at or after `since`, counted per endpoint and status (the
+/// endpoints page's delivery health: one query for every endpoint).
+pub async fn counts_since(
+    db: &Db,
+    workspace_id: &WorkspaceId,
+    since: Millis,
+) -> sqlx::Result<Vec<StatusCount>> {
+    on_db!(db, pool => sqlx::query_as(
+        "SELECT endpoint_id, status, COUNT(*) AS count FROM webhook_messages \
+         WHERE workspace_id = $1 AND created_at >= $2 GROUP BY endpoint_id, status")
+        .bind(workspace_id).bind(since).fetch_all(pool).await)
+}
+
+/// How many of an endpoint's messages created in one hour are in one status.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct HourCount {
+    /// The hour's start.
+    pub hour_start: Millis,
+    pub status: String,
+    pub count: i64,
+}
+
+/// An endpoint's messages created at or after `since`, counted per hour and status (the chart on
+/// the endpoint's page).
+pub async fn hourly_since(
+    db: &Db,
+    workspace_id: &WorkspaceId,
+    endpoint_id: &EndpointId,
+    since: Millis,
+) -> sqlx::Result<Vec<HourCount>> {
+    on_db!(db, pool => sqlx::query_as(
+        "SELECT CAST(created_at - created_at % 3600000 AS BIGINT) AS hour_start, status, COUNT(*) AS count \
+         FROM webhook_messages WHERE workspace_id = $1 AND endpoint_id = $2 AND created_at >= $3 \
+         GROUP BY hour_start, status")
+        .bind(workspace_id).bind(endpoint_id).bind(since).fetch_all(pool).await)
+}

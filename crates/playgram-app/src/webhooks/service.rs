@@ -298,3 +298,25 @@ async fn enabled_endpoint(
     }
     Ok(endpoint)
 }
+
+/// The endpoint with its signing secret, for someone about to see it: the viewing is audited.
+pub async fn reveal_secret(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(EndpointRow, Secret)> {
+    let row = store::get(&state.db, &principal.workspace_id, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let secret = row
+        .secret(&state.sealer)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("endpoint secret cannot be opened")))?;
+    let mut tx = state.db.begin().await?;
+    audit::record(
+        &mut tx,
+        Entry::by(principal, "webhook_endpoint.secret_viewed").target(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((row, secret))
+}

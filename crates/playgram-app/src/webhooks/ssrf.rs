@@ -162,21 +162,9 @@ async fn lookup(guard: Arc<Guard>, host: String) -> Result<Addrs, BoxError> {
     }))
 }
 
-/// The client every webhook request goes through. Senders must also call [`check_literal`].
-///
-/// # Panics
-///
-/// When the TLS backend cannot be set up, as `reqwest::Client::new` does; that is a broken
-/// installation, found when the worker starts. [`try_client`] returns the error instead.
-pub fn client(guard: Arc<Guard>, timeout: Duration) -> reqwest::Client {
-    match try_client(guard, timeout) {
-        Ok(client) => client,
-        Err(error) => panic!("cannot build the webhook HTTP client: {error}"),
-    }
-}
-
-/// [`client`], returning the error if the client cannot be built.
-pub fn try_client(guard: Arc<Guard>, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// The client every webhook request goes through. Senders must also call [`check_literal`]. Fails
+/// only when the TLS backend cannot be set up (a broken installation, found when the worker starts).
+pub fn client(guard: Arc<Guard>, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -243,7 +231,7 @@ mod tests {
     }
 
     fn http(allow: &str) -> reqwest::Client {
-        client(guard(allow), Duration::from_secs(5))
+        client(guard(allow), Duration::from_secs(5)).unwrap()
     }
 
     /// A listener on 127.0.0.1 answering every connection with `response`.
@@ -428,7 +416,7 @@ mod tests {
         // A listener that accepts and never answers.
         let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = silent.local_addr().unwrap();
-        let client = try_client(guard("127.0.0.1/32"), Duration::from_millis(300)).unwrap();
+        let client = client(guard("127.0.0.1/32"), Duration::from_millis(300)).unwrap();
         let error = client
             .get(format!("http://{address}/"))
             .send()

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 struct Endpoint {
     method: &'static str,
-    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}` or `{workspace}` is replaced by the
-    /// other workspace's id.
+    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}` or
+    /// `{message}` is replaced by the other workspace's id.
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Only a signed-in person may call it (an API key gets 403 before any lookup).
@@ -52,6 +52,24 @@ const ENDPOINTS: &[Endpoint] = &[
         person_only: true,
         ..endpoint("POST", "/api/v1/workspaces/{workspace}/switch")
     },
+    endpoint("GET", "/api/v1/webhook-endpoints/{endpoint}"),
+    Endpoint {
+        body: Some(|| json!({ "description": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/webhook-endpoints/{endpoint}")
+    },
+    endpoint("DELETE", "/api/v1/webhook-endpoints/{endpoint}"),
+    endpoint("GET", "/api/v1/webhook-endpoints/{endpoint}/secret"),
+    endpoint("POST", "/api/v1/webhook-endpoints/{endpoint}/secret/rotate"),
+    Endpoint {
+        body: Some(|| json!({ "event_type": "member.joined" })),
+        ..endpoint("POST", "/api/v1/webhook-endpoints/{endpoint}/test")
+    },
+    Endpoint {
+        body: Some(|| json!({ "since": "2020-01-01T00:00:00Z" })),
+        ..endpoint("POST", "/api/v1/webhook-endpoints/{endpoint}/recover")
+    },
+    endpoint("GET", "/api/v1/webhook-messages/{message}"),
+    endpoint("POST", "/api/v1/webhook-messages/{message}/resend"),
 ];
 
 /// Real resources of the other workspace ("Beta"), and its owner to look at them.
@@ -93,8 +111,27 @@ impl Foreign {
             .as_str()
             .unwrap()
             .to_owned();
+        // Disabled, so its message (for its own `webhook_endpoint.created`) is recorded as failed
+        // and nothing is sent: Beta's lists stay still while the refusals are checked.
+        let hook = owner
+            .browser
+            .post(
+                "/api/v1/webhook-endpoints",
+                json!({ "url": "https://hooks.example.com/beta", "enabled": false }),
+            )
+            .await
+            .ok_with(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         all_events_sequenced(app).await;
+        let message = owner.browser.get("/api/v1/webhook-messages").await.ok()[0]["id"]
+            .as_str()
+            .expect("the endpoint's message")
+            .to_owned();
         let ids = vec![
+            ("{endpoint}", hook),
+            ("{message}", message),
             ("{key}", key),
             ("{member}", member),
             ("{owner}", owner.id.clone()),
@@ -124,6 +161,8 @@ impl Foreign {
             "/api/v1/jobs",
             "/api/v1/events",
             "/api/v1/me",
+            "/api/v1/webhook-endpoints",
+            "/api/v1/webhook-messages",
         ] {
             all.insert(list.into(), self.owner.browser.get(list).await.ok());
         }
@@ -196,6 +235,7 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
         "audit:read",
         "jobs:write",
         "events:read",
+        "webhooks:write",
     ];
     let (_, secret) = app.create_api_key(&alpha.browser, &every_scope).await;
     check_refusals(&foreign, &app.api(&secret), true).await;

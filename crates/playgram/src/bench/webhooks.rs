@@ -157,7 +157,7 @@ async fn run(options: &WebhookBench, url: &str) -> anyhow::Result<Report> {
     let started = Instant::now();
     let worker = Worker::new(
         db.clone(),
-        playgram_app::jobs::webhook_registry(&state),
+        playgram_app::jobs::webhook_registry(&state)?,
         playgram_app::jobs::webhook_worker_options(&state.config),
         state.job_metrics.clone(),
     );

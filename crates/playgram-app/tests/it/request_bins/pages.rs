@@ -61,6 +61,7 @@ async fn a_bin_is_created_watched_cleared_and_deleted_from_the_pages(app: TestAp
     )));
     assert!(text.contains(&format!("curl -X POST '{url}/hello?source=curl'")));
     assert!(text.contains("No requests yet") && text.contains("Send test event"));
+    assert!(text.contains("Keeps the newest 1,000 requests for 72 hours"));
     assert!(
         text.contains(&format!("data-bin-live=\"{id}\" data-after=\"\"")),
         "live from the start"

@@ -117,6 +117,15 @@ async fn captures_stream_live_from_every_instance_and_resume(mut app: TestApp) {
         .get(&format!("{path}?after=nope"))
         .await
         .err(400, "invalid_last_event_id");
+    let bad_header = owner
+        .browser
+        .request(Method::GET, &path)
+        .header("Last-Event-ID", "17");
+    owner
+        .browser
+        .send(bad_header)
+        .await
+        .err(400, "invalid_last_event_id");
 
     // Deleting the bin ends its streams; so does shutting down.
     let mut other_stream = Sse::open_path(

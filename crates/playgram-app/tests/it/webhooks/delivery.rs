@@ -344,3 +344,23 @@ async fn a_rotation_signs_with_both_secrets(app: TestApp) {
     assert!(verify(&got[1], new).is_err());
 }
 both!(a_rotation_signs_with_both_secrets, settings());
+
+async fn an_endpoints_rate_limit_spaces_deliveries(app: TestApp) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let receiver = Receiver::start().await;
+    let mut body = api_key_endpoint(&receiver.url("/"));
+    body["rate_limit"] = json!(2);
+    create_endpoint(api, body).await;
+    for _ in 0..6 {
+        emit_event(&app, api).await;
+    }
+    let got = receiver.wait_for(6, WAIT).await;
+    // A bucket of 2 refilled at 2 per second: two at once, then one every half second.
+    let spread = got[5].at - got[0].at;
+    assert!(
+        spread >= Duration::from_millis(1400),
+        "6 deliveries in {spread:?}"
+    );
+}
+both!(an_endpoints_rate_limit_spaces_deliveries, settings());
