@@ -170,7 +170,6 @@ fn pages() -> Router<AppState> {
         .route("/app/qr", roadmap::page(&roadmap::QR))
         .route("/app/bookings", roadmap::page(&roadmap::BOOKINGS))
         .route("/app/ai", roadmap::page(&roadmap::AI))
-        .route("/app/webhooks", roadmap::page(&roadmap::WEBHOOKS))
         .route("/app/shop", roadmap::page(&roadmap::SHOP))
         .route("/app/analytics", roadmap::page(&roadmap::ANALYTICS))
         .route("/app/tools", roadmap::page(&roadmap::TOOLS))
@@ -252,6 +251,52 @@ fn pages() -> Router<AppState> {
         .route("/app/jobs/{id}/retry", post(jobs::views::retry_job))
         .route("/app/jobs/{id}/cancel", post(jobs::views::cancel_job))
         .route("/app/events", get(events::views::list_events))
+        // Webhooks: endpoints, their delivery log and messages (request bins: below)
+        .route(
+            "/app/webhooks",
+            get(webhooks::views::endpoints::list_endpoints)
+                .post(webhooks::views::endpoints::create_endpoint),
+        )
+        .route(
+            "/app/webhooks/{id}",
+            get(webhooks::views::detail::show_endpoint),
+        )
+        .route(
+            "/app/webhooks/{id}/settings",
+            post(webhooks::views::actions::update_endpoint),
+        )
+        .route(
+            "/app/webhooks/{id}/enabled",
+            post(webhooks::views::actions::set_endpoint_enabled),
+        )
+        .route(
+            "/app/webhooks/{id}/secret",
+            post(webhooks::views::actions::reveal_endpoint_secret),
+        )
+        .route(
+            "/app/webhooks/{id}/rotate",
+            post(webhooks::views::actions::rotate_endpoint_secret),
+        )
+        .route(
+            "/app/webhooks/{id}/test",
+            post(webhooks::views::actions::create_test_message),
+        )
+        .route(
+            "/app/webhooks/{id}/recover",
+            post(webhooks::views::actions::recover_endpoint),
+        )
+        .route(
+            "/app/webhooks/{id}/delete",
+            post(webhooks::views::actions::delete_endpoint),
+        )
+        .route(
+            "/app/webhooks/messages/{id}",
+            get(webhooks::views::messages::show_message),
+        )
+        .route(
+            "/app/webhooks/messages/{id}/resend",
+            post(webhooks::views::messages::resend_message),
+        )
         // Request bins: /app/webhooks/bins, /{id}, /{id}/clear, /{id}/delete
         .merge(webhooks::bins::page_routes())
         .fallback(pages::error::not_found)

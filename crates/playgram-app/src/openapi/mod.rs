@@ -1,12 +1,17 @@
 //! The OpenAPI 3.1 document served at `/api/openapi.json`, and Swagger UI at `/api/docs` (its files
 //! come from the `utoipa-swagger-ui` package, built into the binary; nothing loads from a CDN).
 //!
-//! The document is written here by hand, one small entry per operation (`paths.rs`) and per schema
-//! (`schemas.rs`). A test reads `router.rs` and fails when a route has no entry or an entry has no
-//! route, so the two cannot drift apart.
+//! The document is written here by hand, one small entry per operation (`paths.rs`, and
+//! `webhooks.rs` for webhooks and request bins) and per schema (`schemas.rs`, `webhook_schemas.rs`).
+//! A test reads `router.rs` (and the request-bin routes it merges) and fails when a route has no
+//! entry or an entry has no route, so the two cannot drift apart.
 
 mod paths;
 mod schemas;
+mod webhook_schemas;
+#[cfg(test)]
+mod webhook_tests;
+mod webhooks;
 
 use axum::Router;
 use serde_json::{Value, json};
@@ -27,7 +32,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Playgram API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` answers Server-Sent Events instead of JSON.",
+            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag.",
         },
         "servers": [{ "url": "/api/v1" }],
         "tags": [
@@ -38,6 +43,8 @@ pub fn document() -> Value {
             { "name": "audit", "description": "The audit log of sensitive actions." },
             { "name": "jobs", "description": "The workspace's background jobs: list, inspect, statistics, retry, cancel, replay, and a probe job." },
             { "name": "events", "description": "Domain events: the catalog of types, the recent events, and a live Server-Sent Events stream." },
+            { "name": "webhooks", "description": webhooks::webhooks_tag() },
+            { "name": "request-bins", "description": webhooks::bins_tag() },
         ],
         "paths": paths::all(),
         "components": {
@@ -80,23 +87,52 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// `(method, path)` of every route in router.rs's `api()`, read from its source.
-    fn routed() -> BTreeSet<(String, String)> {
-        let source = include_str!("../router.rs");
-        let api = source
-            .split("fn api()")
+    /// The text of `source` after `start`, up to `end`.
+    fn section<'a>(source: &'a str, start: &str, end: &str) -> &'a str {
+        source
+            .split(start)
             .nth(1)
-            .and_then(|s| s.split(".fallback(").next())
-            .unwrap_or_default();
-        let compact: String = api.split_whitespace().collect();
-        let mut out = BTreeSet::new();
+            .and_then(|s| s.split(end).next())
+            .unwrap_or_default()
+    }
+
+    /// `(method, path)` of every `.route("…", …)` in `code`; `any(` stands for every method the
+    /// document lists for the capture URL.
+    fn routes_in(code: &str) -> Vec<(String, String)> {
+        let compact: String = code.split_whitespace().collect();
+        let mut out = Vec::new();
         for route in compact.split(".route(\"").skip(1) {
             let (path, handlers) = route.split_once('"').unwrap_or_default();
             for method in ["get", "post", "patch", "delete", "put"] {
                 if handlers.contains(&format!("{method}(")) {
-                    out.insert((method.to_owned(), path.to_owned()));
+                    out.push((method.to_owned(), path.to_owned()));
                 }
             }
+            if handlers.contains("any(") {
+                for method in webhooks::CAPTURE_METHODS {
+                    out.push((method.to_owned(), path.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// `(method, path)` of every route in router.rs's `api()` and of the request-bin routes it
+    /// merges (`webhooks::bins::api_routes`), read from their source; and of the public capture
+    /// URLs (`webhooks::bins::capture_routes`), whose sub-path forms are one entry, `/bin/{token}`.
+    fn routed() -> BTreeSet<(String, String)> {
+        let router = include_str!("../router.rs");
+        let bins = include_str!("../webhooks/bins/mod.rs");
+        let mut out: BTreeSet<_> = routes_in(section(router, "fn api()", ".fallback("))
+            .into_iter()
+            .collect();
+        out.extend(routes_in(section(bins, "fn api_routes()", "\n}")));
+        for (method, path) in routes_in(section(bins, "fn capture_routes()", "\n}")) {
+            let path = path
+                .trim_end_matches("/{*rest}")
+                .trim_end_matches('/')
+                .to_owned();
+            out.insert((method, path));
         }
         out
     }
@@ -110,6 +146,11 @@ mod tests {
                 .map(|o| o.keys().cloned().collect::<Vec<_>>())
                 .unwrap_or_default()
             {
+                let methods = ["get", "put", "post", "delete", "options", "head", "patch"];
+                assert!(
+                    methods.contains(&method.as_str()),
+                    "{path}: `{method}` is not an operation"
+                );
                 out.insert((method, path.clone()));
             }
         }
@@ -183,6 +224,22 @@ mod tests {
                 schemas.contains_key(name),
                 "unresolved schema reference {name}"
             );
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document();
+        let mut seen = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+            for (method, operation) in item.as_object().cloned().unwrap_or_default() {
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                assert!(!id.is_empty(), "{method} {path} has no operationId");
+                assert!(seen.insert(id.clone()), "{id} is used twice");
+            }
         }
     }
 }

@@ -421,7 +421,7 @@ pub fn all() -> Map<String, Value> {
     ];
     entries
         .into_iter()
-        .chain(super::webhooks::schemas())
+        .chain(super::webhook_schemas::schemas())
         .map(|(name, schema)| (name.to_owned(), schema))
         .collect()
 }

@@ -54,7 +54,7 @@ pub const NAV: &[NavGroup] = &[
         label: "Automate",
         items: &[
             soon("/app/ai", "AI & automation"),
-            soon("/app/webhooks", "Webhooks"),
+            built("/app/webhooks", "Webhooks", Some(Capability::ReadWebhooks)),
             built("/app/jobs", "Jobs", Some(Capability::ReadJobs)),
             built("/app/events", "Events", Some(Capability::ReadEvents)),
         ],

@@ -86,20 +86,6 @@ pub const AI: Section = Section {
     now: &[PREPARE_KEYS],
 };
 
-pub const WEBHOOKS: Section = Section {
-    title: "Webhooks",
-    summary: "Send Playgram's events to your own systems.",
-    will: &[
-        "Endpoints with event filters, signed the Standard Webhooks way.",
-        "Retries over a day, auto-disable, a delivery log per attempt and replay.",
-        "A built-in request bin to test with.",
-    ],
-    now: &[
-        PREPARE_KEYS,
-        ("/api/docs", "Read the REST API documentation"),
-    ],
-};
-
 pub const SHOP: Section = Section {
     title: "Shop",
     summary: "A storefront with Stripe checkout and a client portal.",

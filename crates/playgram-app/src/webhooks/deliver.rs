@@ -116,6 +116,9 @@ pub struct DeliverJob {
     state: AppState,
     client: reqwest::Client,
     guard: Arc<Guard>,
+    /// For this server's own request bins (`{public_url}/bin/…`), which may sit on a private
+    /// address in a self-hosted setup: the same client without the address rules.
+    own_bins: (String, reqwest::Client, Arc<Guard>),
     log: LogWriter,
     gate: Gate,
 }
@@ -124,9 +127,20 @@ impl DeliverJob {
     pub fn new(state: &AppState) -> anyhow::Result<DeliverJob> {
         let guard = Arc::new(Guard::new(state.config.webhooks_allow_networks.clone()));
         let timeout = Duration::from_secs(state.config.webhooks_timeout_seconds);
+        let open = Arc::new(Guard::new(
+            ["0.0.0.0/0", "::/0"]
+                .iter()
+                .filter_map(|c| playgram_core::net::Cidr::parse(c))
+                .collect(),
+        ));
+        let build = |guard: &Arc<Guard>| {
+            ssrf::client(guard.clone(), timeout)
+                .map_err(|e| anyhow::anyhow!("building the webhook HTTP client: {e}"))
+        };
+        let bins = state.link("/bin/");
         Ok(DeliverJob {
-            client: ssrf::client(guard.clone(), timeout)
-                .map_err(|e| anyhow::anyhow!("building the webhook HTTP client: {e}"))?,
+            client: build(&guard)?,
+            own_bins: (bins, build(&open)?, open),
             guard,
             log: LogWriter::start(state.db.clone()),
             gate: Gate::default(),
@@ -183,7 +197,8 @@ impl Job for DeliverJob {
         let now = now_ms();
         let headers = self.headers(&endpoint, &message, now)?;
         let body = Bytes::from(message.payload.clone());
-        let sent = sender::send(&self.client, &self.guard, &endpoint.url, &headers, body).await;
+        let (client, guard) = self.client_for(&endpoint.url);
+        let sent = sender::send(client, guard, &endpoint.url, &headers, body).await;
 
         let made = context.attempt.max(1) as u32;
         let succeeded = sent.succeeded();
@@ -223,6 +238,16 @@ impl Job for DeliverJob {
 }
 
 impl DeliverJob {
+    /// The guarded client, or for one of this server's own request bins the open one. The URL
+    /// was normalised when the endpoint was saved, so `..` cannot climb out of `/bin/`.
+    fn client_for(&self, url: &str) -> (&reqwest::Client, &Guard) {
+        let (bins, client, guard) = &self.own_bins;
+        match url.strip_prefix(bins.as_str()) {
+            Some(rest) if !rest.is_empty() && !rest.contains("..") => (client, guard),
+            _ => (&self.client, &self.guard),
+        }
+    }
+
     /// The request headers: custom ones first, then the ones every delivery defines.
     fn headers(
         &self,

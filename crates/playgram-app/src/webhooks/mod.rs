@@ -36,3 +36,4 @@ pub mod service;
 pub mod signature;
 pub mod ssrf;
 pub mod store;
+pub mod views;

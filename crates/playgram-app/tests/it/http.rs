@@ -304,9 +304,20 @@ async fn openapi_document_is_served(app: TestApp) {
         doc["openapi"]
     );
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
-    for path in ["/auth/signup", "/api-keys/{id}", "/audit-log"] {
+    for path in [
+        "/auth/signup",
+        "/api-keys/{id}",
+        "/audit-log",
+        "/webhook-endpoints/{id}/secret/rotate",
+        "/webhook-messages",
+        "/request-bins/{id}/stream",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
+    // The capture URL is public and lives at the site's root, not under the API's server.
+    let capture = &doc["paths"]["/bin/{token}"]["post"];
+    assert_eq!(capture["servers"][0]["url"], "/");
+    assert_eq!(capture["security"], serde_json::json!([]));
 }
 both!(openapi_document_is_served);
 

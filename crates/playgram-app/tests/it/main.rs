@@ -5,6 +5,7 @@
 mod accounts;
 mod api_keys;
 mod dashboard_jobs;
+mod dashboard_webhooks;
 mod events;
 mod http;
 mod invites;

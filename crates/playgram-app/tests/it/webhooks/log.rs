@@ -190,3 +190,64 @@ async fn old_messages_are_pruned(app: TestApp) {
     );
 }
 both!(old_messages_are_pruned, settings());
+
+/// Settings for an app whose public URL is its real address, with no allow-list: its own request
+/// bins are reachable although they are on 127.0.0.1, and nothing else there is.
+fn own_address() -> playgram_testkit::Settings {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    playgram_testkit::Settings::new()
+        .set("bind", format!("127.0.0.1:{port}"))
+        .set("public_url", format!("http://127.0.0.1:{port}"))
+        .set("webhooks_retry_schedule", "0s")
+}
+
+async fn this_servers_own_bins_need_no_allow_list(app: TestApp) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let bin = api
+        .post("/api/v1/request-bins", json!({ "name": "Own" }))
+        .await
+        .ok_with(201);
+    let url = bin["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let endpoint = create_endpoint(api, json!({ "url": url })).await;
+    let test = |kind: &'static str| {
+        let id = endpoint["id"].as_str().unwrap().to_owned();
+        async move {
+            api.post(
+                &format!("/api/v1/webhook-endpoints/{id}/test"),
+                json!({ "event_type": kind }),
+            )
+            .await
+            .ok_with(202)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let message = test("member.joined").await;
+    message_in(api, &message, "delivered").await;
+
+    // The same server outside /bin/ stays blocked.
+    let elsewhere = url.replace("/bin/", "/api/v1/");
+    let other = create_endpoint(api, json!({ "url": elsewhere })).await;
+    let message = api
+        .post(
+            &format!(
+                "/api/v1/webhook-endpoints/{}/test",
+                other["id"].as_str().unwrap()
+            ),
+            json!({ "event_type": "member.joined" }),
+        )
+        .await
+        .ok_with(202);
+    let failed = message_in(api, message["id"].as_str().unwrap(), "failed").await;
+    let error = failed["attempts_log"][0]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("blocked"), "{error}");
+}
+both!(this_servers_own_bins_need_no_allow_list, own_address());
