@@ -45,6 +45,19 @@ pub struct EndpointOut {
 }
 
 impl EndpointOut {
+    /// The endpoint as `principal` may see it: custom header values (often credentials) only for
+    /// those who may change the endpoint.
+    pub fn shown_to(state: &AppState, row: &EndpointRow, principal: &Principal) -> EndpointOut {
+        let mut out = EndpointOut::of(state, row);
+        if principal.require(Capability::ManageWebhooks).is_err() {
+            for value in out.headers.values_mut() {
+                *value = super::deliver::MASK.to_owned();
+            }
+        }
+        out
+    }
+
+    /// The whole endpoint (header values included).
     pub fn of(state: &AppState, row: &EndpointRow) -> EndpointOut {
         let settings = row.settings(&state.sealer);
         EndpointOut {
@@ -104,7 +117,9 @@ pub async fn list_endpoints(
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
     Ok(Api::page(
-        rows.iter().map(|r| EndpointOut::of(&state, r)).collect(),
+        rows.iter()
+            .map(|r| EndpointOut::shown_to(&state, r, &principal))
+            .collect(),
         next,
     ))
 }
@@ -119,7 +134,7 @@ pub async fn create_endpoint(
     let settings = input.create()?;
     let (row, secret) = service::create(&state, &principal, settings, None).await?;
     Ok(Api::created(EndpointWithSecret {
-        endpoint: EndpointOut::of(&state, &row),
+        endpoint: EndpointOut::shown_to(&state, &row, &principal),
         secret: secret.expose(),
     }))
 }
@@ -133,7 +148,7 @@ pub async fn get_endpoint(
     let row = store::get(&state.db, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    Ok(Api::ok(EndpointOut::of(&state, &row)))
+    Ok(Api::ok(EndpointOut::shown_to(&state, &row, &principal)))
 }
 
 /// Changes the fields given; `enabled: true` also restarts the failure clock.
@@ -145,7 +160,7 @@ pub async fn update_endpoint(
 ) -> Result<Api<EndpointOut>> {
     principal.require(Capability::ManageWebhooks)?;
     let row = service::update(&state, &principal, &id, input).await?;
-    Ok(Api::ok(EndpointOut::of(&state, &row)))
+    Ok(Api::ok(EndpointOut::shown_to(&state, &row, &principal)))
 }
 
 /// Deletes the endpoint with its messages and delivery log; queued deliveries are dropped.
@@ -168,7 +183,7 @@ pub async fn get_endpoint_secret(
     principal.require(Capability::ManageWebhooks)?;
     let (row, secret) = service::reveal_secret(&state, &principal, &id).await?;
     Ok(Api::ok(EndpointWithSecret {
-        endpoint: EndpointOut::of(&state, &row),
+        endpoint: EndpointOut::shown_to(&state, &row, &principal),
         secret: secret.expose(),
     }))
 }
@@ -190,7 +205,7 @@ pub async fn rotate_endpoint_secret(
     let overlap = crate::http::json::optional_json::<RotateIn>(body)?.overlap_hours;
     let (row, secret) = service::rotate(&state, &principal, &id, overlap).await?;
     Ok(Api::ok(EndpointWithSecret {
-        endpoint: EndpointOut::of(&state, &row),
+        endpoint: EndpointOut::shown_to(&state, &row, &principal),
         secret: secret.expose(),
     }))
 }
@@ -223,8 +238,10 @@ pub struct RecoverIn {
 
 #[derive(Serialize)]
 pub struct RecoverOut {
-    /// Messages queued again.
+    /// Messages queued again (at most 10,000 per call).
     pub resent: usize,
+    /// More failed messages remain: call again with the same `since`.
+    pub more: bool,
 }
 
 /// Resends every failed message since a time (typically after fixing and re-enabling).
@@ -236,8 +253,8 @@ pub async fn recover_endpoint(
 ) -> Result<Api<RecoverOut>> {
     principal.require(Capability::ManageWebhooks)?;
     let since = parse_time("since", &input.since)?;
-    let resent = service::recover(&state, &principal, &id, since).await?;
-    Ok(Api::accepted(RecoverOut { resent }))
+    let (resent, more) = service::recover(&state, &principal, &id, since).await?;
+    Ok(Api::accepted(RecoverOut { resent, more }))
 }
 
 fn parse_time(field: &'static str, text: &str) -> Result<Millis> {
@@ -339,7 +356,13 @@ pub async fn get_message(
     let message = messages::get(&state.db, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let attempts = messages::attempts_of(&state.db, &principal.workspace_id, &message.id).await?;
+    let mut attempts =
+        messages::attempts_of(&state.db, &principal.workspace_id, &message.id).await?;
+    // Attempts do not store the body again: it is the message's payload.
+    let body = super::deliver::cut(&message.payload, super::deliver::REQUEST_LOG_BYTES);
+    for attempt in attempts.iter_mut().filter(|a| a.request_body.is_empty()) {
+        attempt.request_body = body.to_owned();
+    }
     Ok(Api::ok(MessageOut::of(message, Some(attempts))))
 }
 

@@ -13,14 +13,17 @@ use serde::{Deserialize, Serialize};
 
 use super::log_writer::LogWriter;
 use super::messages::{self, AttemptRow, Logged, MessageRow};
+use super::prepared::{Endpoints, Prepared};
 use super::sender::{self, Sent};
 use super::ssrf::{self, Guard};
-use super::store::{self, EndpointRow};
+use super::store::EndpointRow;
 use super::{notify, signature};
 use crate::state::AppState;
 
-/// The request body kept in the log.
+/// The request body the log shows (the message's payload, cut).
 pub const REQUEST_LOG_BYTES: usize = 64 * 1024;
+/// Requests in flight at once to an endpoint that is failing (whatever its `max_in_flight`).
+const FAILING_SHARE: i32 = 4;
 
 /// What started a delivery: the retry schedule, a person's resend, or a test send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +53,9 @@ pub struct Delivery {
 }
 
 /// The job that delivers `message_id` to `endpoint` after `delay`, with up to `attempts` attempts
-/// (rate-limited per endpoint when it asks). Test sends get one attempt.
+/// (rate-limited per endpoint when it asks). Test sends get one attempt. Its unique key is the
+/// message's, so one message never has two deliveries under way (a resend finds the scheduled one
+/// and moves it to now).
 pub fn job(
     workspace_id: &WorkspaceId,
     endpoint: &EndpointRow,
@@ -68,8 +73,10 @@ pub fn job(
         trigger,
         attempts,
     };
+    let unique = format!("webhook-message:{}", delivery.message_id);
     let mut job = NewJob::of::<DeliverJob>(&delivery)
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?
+        .unique(unique)
         .workspace(workspace_id)
         .max_attempts(attempts as i32)
         .delay(delay);
@@ -121,6 +128,7 @@ pub struct DeliverJob {
     own_bins: (String, reqwest::Client, Arc<Guard>),
     log: LogWriter,
     gate: Gate,
+    endpoints: Endpoints,
 }
 
 impl DeliverJob {
@@ -144,6 +152,7 @@ impl DeliverJob {
             guard,
             log: LogWriter::start(state.db.clone()),
             gate: Gate::default(),
+            endpoints: Endpoints::new(state),
             state: state.clone(),
         })
     }
@@ -169,36 +178,55 @@ impl Job for DeliverJob {
 
     async fn run(&self, context: JobContext, delivery: Delivery) -> Result<(), JobError> {
         let db = &self.state.db;
-        let Some(message) = messages::get_for_delivery(db, &delivery.message_id).await? else {
+        let Some(found) = messages::get_for_delivery(db, &delivery.message_id).await? else {
             return Ok(()); // Deleted with its endpoint, or pruned.
         };
+        let mut message = found.message;
         if delivery.trigger == Trigger::Scheduled && message.status == "delivered" {
             return Ok(()); // A resend got there first.
         }
-        let Some(endpoint) =
-            store::get(db, &message.workspace_id, message.endpoint_id.as_str()).await?
+        let Some(endpoint) = self
+            .endpoints
+            .get(
+                &message.workspace_id,
+                &message.endpoint_id,
+                found.endpoint_updated_at,
+            )
+            .await?
         else {
             return Ok(());
         };
-        if !endpoint.enabled {
-            let why = super::fanout::disabled_error(&endpoint);
+        let row = &EndpointRow {
+            enabled: found.endpoint_enabled,
+            failing_since: found.endpoint_failing_since,
+            ..endpoint.row.clone()
+        };
+        if !row.enabled {
+            let why = super::fanout::disabled_error(row);
             messages::fail_without_attempt(db, &message.id, &why).await?;
             return Ok(());
         }
-        let Some(_slot) = self
-            .gate
-            .enter(&endpoint.id, endpoint.max_in_flight.max(1) as u32)
-        else {
+        // A failing endpoint (typically one that hangs until the timeout) gets a small share.
+        let share = match row.failing_since {
+            Some(_) => row.max_in_flight.clamp(1, FAILING_SHARE),
+            None => row.max_in_flight.max(1),
+        };
+        let Some(_slot) = self.gate.enter(&row.id, share as u32) else {
             // The endpoint is busy with its share: step aside without counting an attempt.
+            let pause = if row.failing_since.is_some() {
+                2000
+            } else {
+                300
+            };
             return Err(JobError::defer(Duration::from_millis(
-                500 + rand::random_range(0..1000),
+                pause + rand::random_range(0..pause),
             )));
         };
         let now = now_ms();
         let headers = self.headers(&endpoint, &message, now)?;
-        let body = Bytes::from(message.payload.clone());
-        let (client, guard) = self.client_for(&endpoint.url);
-        let sent = sender::send(client, guard, &endpoint.url, &headers, body).await;
+        let body = Bytes::from(std::mem::take(&mut message.payload));
+        let (client, guard) = self.client_for(&row.url);
+        let sent = sender::send(client, guard, &row.url, &headers, body).await;
 
         let made = context.attempt.max(1) as u32;
         let succeeded = sent.succeeded();
@@ -206,7 +234,7 @@ impl Job for DeliverJob {
         let disable_after = self.state.config.webhooks_disable_after_hours * 3_600_000;
         let failing_too_long = !succeeded
             && delivery.trigger != Trigger::Test
-            && endpoint
+            && row
                 .failing_since
                 .is_some_and(|since| now - since >= disable_after);
         let retry = !succeeded && !gone && !failing_too_long && made < delivery.attempts;
@@ -218,17 +246,23 @@ impl Job for DeliverJob {
         };
         let attempt = attempt_row(&endpoint, &message, &delivery, &headers, &sent, now);
         let error = attempt.error.clone().unwrap_or_default();
-        self.log
-            .write(Logged {
-                attempt,
-                status,
-                next_attempt_at,
-            })
-            .await
-            .map_err(JobError::retry)?;
+        let logged = Logged {
+            attempt,
+            status,
+            next_attempt_at,
+        };
+        // The request went out: whatever happens to the log, the outcome stands (sending again
+        // because a log line could not be written would be a duplicate delivery).
+        if let Err(error) = self.log.write(logged).await {
+            tracing::warn!(message = %message.id, %error, "delivery not logged");
+        }
         if gone || failing_too_long {
             let reason = if gone { "gone" } else { "failing" };
-            notify::disable(&self.state, &endpoint, reason, &error).await?;
+            let cutoff = now - disable_after;
+            if let Err(error) = notify::disable(&self.state, row, reason, &error, cutoff).await {
+                tracing::warn!(endpoint = %row.id, %error, "disabling the endpoint failed");
+            }
+            self.endpoints.forget(&row.id);
         }
         if retry {
             return Err(JobError::retry_after(error, wait));
@@ -251,17 +285,16 @@ impl DeliverJob {
     /// The request headers: custom ones first, then the ones every delivery defines.
     fn headers(
         &self,
-        endpoint: &EndpointRow,
+        endpoint: &Prepared,
         message: &MessageRow,
         now: i64,
     ) -> Result<Vec<(String, String)>, JobError> {
-        let sealer = &self.state.sealer;
-        let secret = endpoint.secret(sealer).ok_or_else(|| {
-            JobError::fatal("the endpoint's secret cannot be read (was the instance key changed?)")
-        })?;
-        let previous = endpoint.previous_secret(sealer, now);
-        let mut secrets = vec![&secret];
-        secrets.extend(previous.as_ref());
+        let secrets = endpoint.secrets(now);
+        if secrets.is_empty() {
+            return Err(JobError::fatal(
+                "the endpoint's secret cannot be read (was the instance key changed?)",
+            ));
+        }
         let timestamp = now / 1000;
         let signature = signature::signature_header(
             &secrets,
@@ -269,7 +302,7 @@ impl DeliverJob {
             timestamp,
             message.payload.as_bytes(),
         );
-        let mut headers: Vec<(String, String)> = endpoint.headers(sealer).into_iter().collect();
+        let mut headers = endpoint.headers.clone();
         headers.extend([
             ("content-type".to_owned(), "application/json".to_owned()),
             ("webhook-id".to_owned(), message.id.to_string()),
@@ -280,23 +313,22 @@ impl DeliverJob {
     }
 }
 
-/// The log row of one attempt; values of custom headers that look like credentials are masked.
+/// The log row of one attempt. Custom header values are masked (they are often credentials); the
+/// body is the message's payload, so it is not stored again with every attempt.
 fn attempt_row(
-    endpoint: &EndpointRow,
+    endpoint: &Prepared,
     message: &MessageRow,
     delivery: &Delivery,
     headers: &[(String, String)],
     sent: &Sent,
     started_at: i64,
 ) -> AttemptRow {
+    let custom = endpoint.headers.len();
     let shown: serde_json::Map<String, serde_json::Value> = headers
         .iter()
-        .map(|(name, value)| {
-            let value = if looks_secret(name) {
-                "••••••"
-            } else {
-                value
-            };
+        .enumerate()
+        .map(|(n, (name, value))| {
+            let value = if n < custom { MASK } else { value.as_str() };
             (name.clone(), value.into())
         })
         .collect();
@@ -308,13 +340,13 @@ fn attempt_row(
     AttemptRow {
         id: AttemptId::new(),
         message_id: message.id.clone(),
-        endpoint_id: endpoint.id.clone(),
+        endpoint_id: endpoint.row.id.clone(),
         workspace_id: message.workspace_id.clone(),
         attempt: message.attempts + 1,
         trigger: delivery.trigger.as_str().to_owned(),
-        url: endpoint.url.clone(),
+        url: endpoint.row.url.clone(),
         request_headers: serde_json::Value::Object(shown).to_string(),
-        request_body: cut(&message.payload, REQUEST_LOG_BYTES).to_owned(),
+        request_body: String::new(),
         response_status: sent.status.map(i32::from),
         response_headers: sent
             .status
@@ -327,22 +359,11 @@ fn attempt_row(
     }
 }
 
-fn looks_secret(name: &str) -> bool {
-    [
-        "auth",
-        "cookie",
-        "token",
-        "secret",
-        "key",
-        "password",
-        "signature-",
-    ]
-    .iter()
-    .any(|word| name.contains(word))
-        && name != "webhook-signature"
-}
+/// What the log shows instead of a custom header's value.
+pub const MASK: &str = "••••••";
 
-fn cut(text: &str, max: usize) -> &str {
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

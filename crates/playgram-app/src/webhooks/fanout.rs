@@ -21,6 +21,12 @@ use super::filter;
 use super::messages::{self, NewMessage};
 use super::store::{self, EndpointRow};
 
+struct Candidate {
+    row: EndpointRow,
+    types: Option<Vec<String>>,
+    conditions: Vec<filter::Condition>,
+}
+
 pub struct Fanout {
     schedule: Vec<Duration>,
 }
@@ -57,24 +63,33 @@ impl Subscriber for Fanout {
         events: &'a [Event],
     ) -> Pin<Box<dyn Future<Output = sqlx::Result<()>> + Send + 'a>> {
         Box::pin(async move {
-            let mut endpoints: HashMap<WorkspaceId, Vec<EndpointRow>> = HashMap::new();
+            // Per workspace: its endpoints with their types and filter parsed once per batch.
+            let mut endpoints: HashMap<WorkspaceId, Vec<Candidate>> = HashMap::new();
             let mut new_messages = Vec::new();
             let mut jobs = Vec::new();
             for event in events {
                 if !endpoints.contains_key(&event.workspace_id) {
                     let found = store::all_in(tx, &event.workspace_id).await?;
+                    let found = found
+                        .into_iter()
+                        .map(|row| Candidate {
+                            types: row.event_types(),
+                            conditions: row.conditions(),
+                            row,
+                        })
+                        .collect();
                     endpoints.insert(event.workspace_id.clone(), found);
                 }
                 let candidates = &endpoints[&event.workspace_id];
                 let mut data = None;
-                for endpoint in candidates {
-                    if !subscribes(endpoint.event_types().as_deref(), &event.kind) {
+                for candidate in candidates {
+                    let endpoint = &candidate.row;
+                    if !subscribes(candidate.types.as_deref(), &event.kind) {
                         continue;
                     }
-                    let conditions = endpoint.conditions();
-                    if !conditions.is_empty() {
+                    if !candidate.conditions.is_empty() {
                         let data = data.get_or_insert_with(|| event.data_json());
-                        if !filter::matches(&conditions, data) {
+                        if !filter::matches(&candidate.conditions, data) {
                             continue;
                         }
                     }

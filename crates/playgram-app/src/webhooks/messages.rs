@@ -88,9 +88,29 @@ pub async fn insert(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// A message by id, for the sender (no workspace: the job was enqueued for it).
-pub async fn get_for_delivery(db: &Db, id: &MessageId) -> sqlx::Result<Option<MessageRow>> {
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE id = $1");
+/// A message to send, with what may have changed on its endpoint since the sender cached it.
+#[derive(sqlx::FromRow)]
+pub struct ToDeliver {
+    #[sqlx(flatten)]
+    pub message: MessageRow,
+    pub endpoint_updated_at: Millis,
+    pub endpoint_enabled: bool,
+    pub endpoint_failing_since: Option<Millis>,
+}
+
+/// A message by id with its endpoint's freshness, for the sender (no workspace: the job was
+/// enqueued for it); one read per delivery.
+pub async fn get_for_delivery(db: &Db, id: &MessageId) -> sqlx::Result<Option<ToDeliver>> {
+    let columns = MESSAGE_COLUMNS
+        .split(", ")
+        .map(|c| format!("m.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, e.updated_at AS endpoint_updated_at, e.enabled AS endpoint_enabled, \
+           e.failing_since AS endpoint_failing_since \
+         FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id = $1"
+    );
     on_db!(db, pool => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)
 }
 
@@ -180,20 +200,44 @@ pub async fn failed_since(
     workspace_id: &WorkspaceId,
     endpoint_id: &EndpointId,
     since: Millis,
+    limit: usize,
 ) -> sqlx::Result<Vec<MessageId>> {
     on_tx!(tx, conn => sqlx::query_scalar(
         "SELECT id FROM webhook_messages WHERE workspace_id = $1 AND endpoint_id = $2 \
-           AND status = 'failed' AND updated_at >= $3 ORDER BY id LIMIT 10000")
-        .bind(workspace_id).bind(endpoint_id).bind(since).fetch_all(conn).await)
+           AND status = 'failed' AND updated_at >= $3 ORDER BY id LIMIT $4")
+        .bind(workspace_id).bind(endpoint_id).bind(since).bind(limit as i64).fetch_all(conn).await)
 }
 
 /// Marks messages as waiting again (a resend was queued for them).
 pub async fn mark_resent(tx: &mut Tx, ids: &[MessageId], now: Millis) -> sqlx::Result<()> {
-    for id in ids {
-        on_tx!(tx, conn => sqlx::query(
+    let backend = tx.backend();
+    for chunk in ids.chunks(500) {
+        // SQLite takes bare `?` here (long statement): `now` is bound once per use.
+        let (now_at, first, times) = match backend {
+            Backend::Postgres => ("$1", 2, 1),
+            Backend::Sqlite => ("?", 0, 2),
+        };
+        let list = (0..chunk.len())
+            .map(|n| match backend {
+                Backend::Postgres => format!("${}", n + first),
+                Backend::Sqlite => "?".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
             "UPDATE webhook_messages SET status = CASE WHEN status = 'failed' THEN 'failing' ELSE status END, \
-               next_attempt_at = $1, updated_at = $1 WHERE id = $2")
-            .bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+               next_attempt_at = {now_at}, updated_at = {now_at} WHERE id IN ({list})"
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for _ in 0..times {
+                query = query.bind(now);
+            }
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(conn).await.map(|r| r.rows_affected())
+        })?;
     }
     Ok(())
 }
@@ -271,15 +315,18 @@ pub struct Logged {
     pub next_attempt_at: Option<Millis>,
 }
 
-/// Writes a batch of attempts and updates their messages, in the caller's transaction.
+/// Writes a batch of attempts and updates their messages, in the caller's transaction: one
+/// statement per 200 attempts for each. An attempt whose message is gone meanwhile (its endpoint
+/// was deleted) is skipped rather than failing the batch.
 pub async fn record(tx: &mut Tx, batch: &[Logged]) -> sqlx::Result<()> {
     for chunk in batch.chunks(200) {
+        let rows = (0..chunk.len())
+            .map(|n| row_placeholders(tx.backend(), n, 16))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "INSERT INTO webhook_attempts ({ATTEMPT_COLUMNS}) VALUES {}",
-            (0..chunk.len())
-                .map(|n| row_placeholders(tx.backend(), n, 16))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "INSERT INTO webhook_attempts ({ATTEMPT_COLUMNS}) SELECT * FROM (VALUES {rows}) AS v \
+             WHERE EXISTS (SELECT 1 FROM webhook_messages m WHERE m.id = v.column2)"
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
@@ -293,18 +340,28 @@ pub async fn record(tx: &mut Tx, batch: &[Logged]) -> sqlx::Result<()> {
             }
             query.execute(conn).await.map(|r| r.rows_affected())
         })?;
-    }
-    for logged in batch {
-        let a = &logged.attempt;
-        let now = a.started_at + a.duration_ms;
-        let delivered_at = (logged.status == "delivered").then_some(now);
-        on_tx!(tx, conn => sqlx::query(
-            "UPDATE webhook_messages SET status = $1, attempts = attempts + 1, last_response_status = $2, \
-               last_error = $3, next_attempt_at = $4, delivered_at = COALESCE($5, delivered_at), updated_at = $6 \
-             WHERE id = $7")
-            .bind(logged.status).bind(a.response_status).bind(&a.error).bind(logged.next_attempt_at)
-            .bind(delivered_at).bind(now).bind(&a.message_id)
-            .execute(conn).await.map(|r| r.rows_affected()))?;
+        // v: (id, status, response status, error, next attempt, delivered at, updated at)
+        let rows = (0..chunk.len())
+            .map(|n| row_placeholders(tx.backend(), n, 7))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE webhook_messages AS m SET status = v.column2, attempts = attempts + 1, \
+               last_response_status = v.column3, last_error = v.column4, next_attempt_at = v.column5, \
+               delivered_at = COALESCE(v.column6, m.delivered_at), updated_at = v.column7 \
+             FROM (VALUES {rows}) AS v WHERE m.id = v.column1"
+        );
+        on_tx!(tx, conn => {
+            let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for logged in chunk {
+                let a = &logged.attempt;
+                let now = a.started_at + a.duration_ms;
+                let delivered_at = (logged.status == "delivered").then_some(now);
+                query = query.bind(&a.message_id).bind(logged.status).bind(a.response_status)
+                    .bind(&a.error).bind(logged.next_attempt_at).bind(delivered_at).bind(now);
+            }
+            query.execute(conn).await.map(|r| r.rows_affected())
+        })?;
     }
     Ok(())
 }

@@ -31,6 +31,7 @@ pub mod filter;
 pub mod log_writer;
 pub mod messages;
 pub mod notify;
+pub mod prepared;
 pub mod sender;
 pub mod service;
 pub mod signature;

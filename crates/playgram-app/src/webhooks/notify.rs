@@ -14,16 +14,19 @@ use super::store::{self, EndpointRow};
 use crate::events::catalog;
 use crate::state::AppState;
 
-/// Disables `endpoint` if it is still enabled; the event and the email job commit with it.
+/// Disables `endpoint` if it is still enabled (and, for `failing`, still failing since before
+/// `cutoff`: a success meanwhile ended the streak); the event and the email job commit with it.
 pub async fn disable(
     state: &AppState,
     endpoint: &EndpointRow,
     reason: &str,
     last_error: &str,
+    cutoff: i64,
 ) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
-    if !store::disable(&mut tx, &endpoint.id, reason, now_ms()).await? {
-        return Ok(()); // Someone else disabled it already.
+    let streak_before = (reason == "failing").then_some(cutoff);
+    if !store::disable(&mut tx, &endpoint.id, reason, streak_before, now_ms()).await? {
+        return Ok(()); // Disabled already, or the streak ended.
     }
     let event = EndpointDisabled {
         endpoint_id: endpoint.id.clone(),

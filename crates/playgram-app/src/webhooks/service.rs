@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use playgram_core::ids::{EndpointId, MessageId};
+use playgram_core::jobs::manage::{self, ChangeError};
 use playgram_core::jobs::{enqueue, enqueue_many};
 use playgram_core::time::{Millis, now_ms};
 
@@ -181,7 +182,19 @@ pub async fn resend(state: &AppState, principal: &Principal, id: &str) -> Result
         attempts,
         ZERO,
     )?;
-    enqueue(&mut tx, job).await?;
+    let enqueued = enqueue(&mut tx, job).await?;
+    if enqueued.duplicate {
+        // A retry is already scheduled: bring it forward to now instead of sending twice.
+        manage::retry(&mut tx, ws, enqueued.id.as_str())
+            .await
+            .map_err(|error| match error {
+                ChangeError::Db(error) => AppError::from(error),
+                _ => AppError::conflict(
+                    "delivery_in_progress",
+                    "This message is being delivered right now; look at its attempts in a moment.",
+                ),
+            })?;
+    }
     messages::mark_resent(&mut tx, std::slice::from_ref(&message.id), now_ms()).await?;
     audit::record(
         &mut tx,
@@ -194,18 +207,25 @@ pub async fn resend(state: &AppState, principal: &Principal, id: &str) -> Result
         .ok_or_else(AppError::not_found)
 }
 
-/// Resends every message of the endpoint that ended `failed` since `since` (after re-enabling).
+/// The most messages one recovery queues; the answer says when more remain (call again).
+pub const RECOVER_BATCH: usize = 10_000;
+
+/// Resends the messages of the endpoint that ended `failed` since `since` (after re-enabling), up
+/// to [`RECOVER_BATCH`]; returns how many, and whether more remain.
 pub async fn recover(
     state: &AppState,
     principal: &Principal,
     endpoint_id: &str,
     since: Millis,
-) -> Result<usize> {
+) -> Result<(usize, bool)> {
     let ws = &principal.workspace_id;
     let endpoint = enabled_endpoint(state, principal, endpoint_id).await?;
     let attempts = state.config.webhooks_retry_schedule.len();
     let mut tx = state.db.begin().await?;
-    let ids = messages::failed_since(&mut tx, ws, &endpoint.id, since).await?;
+    let mut ids =
+        messages::failed_since(&mut tx, ws, &endpoint.id, since, RECOVER_BATCH + 1).await?;
+    let more = ids.len() > RECOVER_BATCH;
+    ids.truncate(RECOVER_BATCH);
     let mut jobs = Vec::with_capacity(ids.len());
     for id in &ids {
         jobs.push(deliver::job(
@@ -227,7 +247,7 @@ pub async fn recover(
     )
     .await?;
     tx.commit().await?;
-    Ok(ids.len())
+    Ok((ids.len(), more))
 }
 
 /// Sends the example of `event_type` to the endpoint once (no retries), as a test.

@@ -228,18 +228,22 @@ pub async fn update(
     Ok(())
 }
 
-/// Disables an endpoint that is still enabled (by the sender: `gone` or `failing`); false when
-/// it was already disabled, so only one disabling notifies.
+/// Disables an endpoint that is still enabled (by the sender: `gone` or `failing`), and with
+/// `streak_before` only if it has been failing since then; false when nothing changed, so only
+/// one disabling notifies.
 pub async fn disable(
     tx: &mut Tx,
     id: &EndpointId,
     reason: &str,
+    streak_before: Option<Millis>,
     now: Millis,
 ) -> sqlx::Result<bool> {
     let changed = on_tx!(tx, conn => sqlx::query(
         "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = $1, disabled_at = $2, updated_at = $2 \
-         WHERE id = $3 AND enabled = TRUE")
-        .bind(reason).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+         WHERE id = $3 AND enabled = TRUE \
+           AND ($4 IS NULL OR (failing_since IS NOT NULL AND failing_since <= $4))")
+        .bind(reason).bind(now).bind(id).bind(streak_before)
+        .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(changed == 1)
 }
 

@@ -219,9 +219,12 @@ pub async fn recover_endpoint(
         return tell(&chrome, &state, false, text, &to).await;
     };
     let text = match service::recover(&state, principal, id.as_str(), since).await {
-        Ok(0) => "No message failed since then, so nothing was resent.".to_owned(),
-        Ok(1) => "1 failed message is queued to be sent again.".to_owned(),
-        Ok(n) => format!("{n} failed messages are queued to be sent again."),
+        Ok((0, _)) => "No message failed since then, so nothing was resent.".to_owned(),
+        Ok((1, _)) => "1 failed message is queued to be sent again.".to_owned(),
+        Ok((n, false)) => format!("{n} failed messages are queued to be sent again."),
+        Ok((n, true)) => format!(
+            "{n} failed messages are queued to be sent again; more remain: recover again once these are through."
+        ),
         Err(error) => return refused(&chrome, &state, error, &to).await,
     };
     tell(&chrome, &state, true, text, &to).await
