@@ -22,6 +22,8 @@ pub struct AppState {
     /// This instance's realtime hub (live event streams).
     pub hub: Hub,
     pub job_metrics: Arc<JobMetrics>,
+    /// Webhook endpoints opened for sending (secrets, headers), cached briefly.
+    pub webhook_endpoints: crate::webhooks::prepared::Endpoints,
     /// Turns true when the instance shuts down; long-lived responses (event streams) end on it.
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// Request bins on this instance: wake-ups for their live streams, and their rate limits.
@@ -32,6 +34,8 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let sealer = Sealer::new(&config.secret_key);
+        let webhook_endpoints =
+            crate::webhooks::prepared::Endpoints::new(db.clone(), sealer.clone());
         let keys = KeyCache::new(config.api_key_cache_seconds);
         let bins = crate::webhooks::bins::Bins::new(&config);
         Ok(Self {
@@ -43,6 +47,7 @@ impl AppState {
             keys,
             hub: Hub::new(1024),
             job_metrics: Arc::new(JobMetrics::default()),
+            webhook_endpoints,
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             bins,
         })

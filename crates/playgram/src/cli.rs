@@ -79,8 +79,9 @@ enum BenchCommand {
     Webhooks {
         #[arg(long, default_value_t = 20_000)]
         events: usize,
-        /// Requests in flight (the worker's concurrency and the endpoint's `max_in_flight`).
-        #[arg(long, default_value_t = 100)]
+        /// Requests in flight (the worker's concurrency and the endpoint's `max_in_flight`);
+        /// 256 is the default `webhooks_concurrency`.
+        #[arg(long, default_value_t = 256)]
         concurrency: usize,
         /// Delivery jobs claimed per statement.
         #[arg(long, default_value_t = 500)]

@@ -12,8 +12,8 @@ use playgram_core::time::now_ms;
 use serde::{Deserialize, Serialize};
 
 use super::log_writer::LogWriter;
-use super::messages::{self, AttemptRow, Logged, MessageRow};
-use super::prepared::{Endpoints, Prepared};
+use super::messages::{self, AttemptRow, Logged};
+use super::prepared::Prepared;
 use super::sender::{self, Sent};
 use super::ssrf::{self, Guard};
 use super::store::EndpointRow;
@@ -47,9 +47,20 @@ impl Trigger {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Delivery {
     pub message_id: MessageId,
+    pub endpoint_id: EndpointId,
     pub trigger: Trigger,
     /// Attempts this delivery may make (the retry schedule's length when enqueued).
     pub attempts: u32,
+    /// The body, carried by fan-out deliveries so sending needs no read; others read the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// What is sent: the message's id (the `webhook-id`), workspace and body.
+pub struct Outgoing {
+    pub id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub payload: String,
 }
 
 /// The job that delivers `message_id` to `endpoint` after `delay`, with up to `attempts` attempts
@@ -63,6 +74,7 @@ pub fn job(
     trigger: Trigger,
     attempts: usize,
     delay: Duration,
+    body: Option<String>,
 ) -> sqlx::Result<NewJob> {
     let attempts = match trigger {
         Trigger::Test => 1,
@@ -70,8 +82,10 @@ pub fn job(
     };
     let delivery = Delivery {
         message_id,
+        endpoint_id: endpoint.id.clone(),
         trigger,
         attempts,
+        body,
     };
     let unique = format!("webhook-message:{}", delivery.message_id);
     let mut job = NewJob::of::<DeliverJob>(&delivery)
@@ -128,7 +142,6 @@ pub struct DeliverJob {
     own_bins: (String, reqwest::Client, Arc<Guard>),
     log: LogWriter,
     gate: Gate,
-    endpoints: Endpoints,
 }
 
 impl DeliverJob {
@@ -152,7 +165,6 @@ impl DeliverJob {
             guard,
             log: LogWriter::start(state.db.clone()),
             gate: Gate::default(),
-            endpoints: Endpoints::new(state),
             state: state.clone(),
         })
     }
@@ -176,31 +188,31 @@ impl Job for DeliverJob {
     const QUEUE: &'static str = "webhooks";
     type Payload = Delivery;
 
-    async fn run(&self, context: JobContext, delivery: Delivery) -> Result<(), JobError> {
+    async fn run(&self, context: JobContext, mut delivery: Delivery) -> Result<(), JobError> {
         let db = &self.state.db;
-        let Some(found) = messages::get_for_delivery(db, &delivery.message_id).await? else {
-            return Ok(()); // Deleted with its endpoint, or pruned.
+        let mut message = match (delivery.body.take(), context.workspace_id.clone()) {
+            (Some(payload), Some(workspace_id)) => Outgoing {
+                id: delivery.message_id.clone(),
+                workspace_id,
+                payload,
+            },
+            _ => match messages::get_for_delivery(db, &delivery.message_id).await? {
+                Some(found) => Outgoing {
+                    id: found.id,
+                    workspace_id: found.workspace_id,
+                    payload: found.payload,
+                },
+                None => return Ok(()), // Deleted with its endpoint, or pruned.
+            },
         };
-        let mut message = found.message;
-        if delivery.trigger == Trigger::Scheduled && message.status == "delivered" {
-            return Ok(()); // A resend got there first.
-        }
-        let Some(endpoint) = self
-            .endpoints
-            .get(
-                &message.workspace_id,
-                &message.endpoint_id,
-                found.endpoint_updated_at,
-            )
+        let endpoints = &self.state.webhook_endpoints;
+        let Some(endpoint) = endpoints
+            .get(&message.workspace_id, &delivery.endpoint_id)
             .await?
         else {
-            return Ok(());
+            return Ok(()); // Deleted.
         };
-        let row = &EndpointRow {
-            enabled: found.endpoint_enabled,
-            failing_since: found.endpoint_failing_since,
-            ..endpoint.row.clone()
-        };
+        let row = &endpoint.row;
         if !row.enabled {
             let why = super::fanout::disabled_error(row);
             messages::fail_without_attempt(db, &message.id, &why).await?;
@@ -262,7 +274,7 @@ impl Job for DeliverJob {
             if let Err(error) = notify::disable(&self.state, row, reason, &error, cutoff).await {
                 tracing::warn!(endpoint = %row.id, %error, "disabling the endpoint failed");
             }
-            self.endpoints.forget(&row.id);
+            endpoints.forget(&row.id);
         }
         if retry {
             return Err(JobError::retry_after(error, wait));
@@ -286,7 +298,7 @@ impl DeliverJob {
     fn headers(
         &self,
         endpoint: &Prepared,
-        message: &MessageRow,
+        message: &Outgoing,
         now: i64,
     ) -> Result<Vec<(String, String)>, JobError> {
         let secrets = endpoint.secrets(now);
@@ -317,7 +329,7 @@ impl DeliverJob {
 /// body is the message's payload, so it is not stored again with every attempt.
 fn attempt_row(
     endpoint: &Prepared,
-    message: &MessageRow,
+    message: &Outgoing,
     delivery: &Delivery,
     headers: &[(String, String)],
     sent: &Sent,
@@ -342,7 +354,8 @@ fn attempt_row(
         message_id: message.id.clone(),
         endpoint_id: endpoint.row.id.clone(),
         workspace_id: message.workspace_id.clone(),
-        attempt: message.attempts + 1,
+        // Numbered from the message's count when written (`messages::record`).
+        attempt: 0,
         trigger: delivery.trigger.as_str().to_owned(),
         url: endpoint.row.url.clone(),
         request_headers: serde_json::Value::Object(shown).to_string(),

@@ -94,6 +94,7 @@ impl Subscriber for Fanout {
                         }
                     }
                     let id = MessageId::new();
+                    let payload = body(&event.kind, event.occurred_at, &event.data);
                     let (status, last_error) = if endpoint.enabled {
                         jobs.push(deliver::job(
                             &event.workspace_id,
@@ -102,6 +103,7 @@ impl Subscriber for Fanout {
                             Trigger::Scheduled,
                             self.schedule.len(),
                             self.schedule.first().copied().unwrap_or_default(),
+                            Some(payload.clone()),
                         )?);
                         ("pending", None)
                     } else {
@@ -115,7 +117,7 @@ impl Subscriber for Fanout {
                         endpoint_id: endpoint.id.clone(),
                         event_id: Some(event.id.clone()),
                         event_type: event.kind.clone(),
-                        payload: body(&event.kind, event.occurred_at, &event.data),
+                        payload,
                         created_at: event.occurred_at,
                     });
                 }

@@ -44,6 +44,7 @@ impl LogWriter {
 async fn run(db: Db, mut receiver: mpsc::UnboundedReceiver<Entry>) {
     let mut batch: Vec<Entry> = Vec::with_capacity(BATCH);
     while receiver.recv_many(&mut batch, BATCH).await > 0 {
+        playgram_core::jobs::linger(&mut receiver, &mut batch, BATCH).await;
         let (logged, waiting): (Vec<Logged>, Vec<_>) = batch.drain(..).unzip();
         let result = commit(&db, &logged).await.map_err(|error| {
             tracing::warn!(%error, attempts = logged.len(), "writing the webhook delivery log failed");

@@ -88,29 +88,9 @@ pub async fn insert(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// A message to send, with what may have changed on its endpoint since the sender cached it.
-#[derive(sqlx::FromRow)]
-pub struct ToDeliver {
-    #[sqlx(flatten)]
-    pub message: MessageRow,
-    pub endpoint_updated_at: Millis,
-    pub endpoint_enabled: bool,
-    pub endpoint_failing_since: Option<Millis>,
-}
-
-/// A message by id with its endpoint's freshness, for the sender (no workspace: the job was
-/// enqueued for it); one read per delivery.
-pub async fn get_for_delivery(db: &Db, id: &MessageId) -> sqlx::Result<Option<ToDeliver>> {
-    let columns = MESSAGE_COLUMNS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT {columns}, e.updated_at AS endpoint_updated_at, e.enabled AS endpoint_enabled, \
-           e.failing_since AS endpoint_failing_since \
-         FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id WHERE m.id = $1"
-    );
+/// A message by id, for the sender (no workspace: the job was enqueued for it).
+pub async fn get_for_delivery(db: &Db, id: &MessageId) -> sqlx::Result<Option<MessageRow>> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM webhook_messages WHERE id = $1");
     on_db!(db, pool => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)
 }
 
@@ -317,16 +297,20 @@ pub struct Logged {
 
 /// Writes a batch of attempts and updates their messages, in the caller's transaction: one
 /// statement per 200 attempts for each. An attempt whose message is gone meanwhile (its endpoint
-/// was deleted) is skipped rather than failing the batch.
+/// was deleted) is skipped rather than failing the batch; attempts are numbered here.
 pub async fn record(tx: &mut Tx, batch: &[Logged]) -> sqlx::Result<()> {
     for chunk in batch.chunks(200) {
         let rows = (0..chunk.len())
             .map(|n| row_placeholders(tx.backend(), n, 16))
             .collect::<Vec<_>>()
             .join(", ");
+        // The attempt's number is the message's count so far plus one (the UPDATE below counts it).
         let sql = format!(
-            "INSERT INTO webhook_attempts ({ATTEMPT_COLUMNS}) SELECT * FROM (VALUES {rows}) AS v \
-             WHERE EXISTS (SELECT 1 FROM webhook_messages m WHERE m.id = v.column2)"
+            "INSERT INTO webhook_attempts ({ATTEMPT_COLUMNS}) \
+             SELECT v.column1, v.column2, v.column3, v.column4, m.attempts + 1, v.column6, v.column7, \
+               v.column8, v.column9, v.column10, v.column11, v.column12, v.column13, v.column14, \
+               v.column15, v.column16 \
+             FROM (VALUES {rows}) AS v JOIN webhook_messages m ON m.id = v.column2"
         );
         on_tx!(tx, conn => {
             let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
@@ -380,7 +364,10 @@ pub async fn prune(db: &Db, before: Millis) -> sqlx::Result<u64> {
             break;
         }
     }
-    on_db!(db, pool => sqlx::query("DELETE FROM webhook_attempts WHERE started_at < $1")
+    // Attempts of messages still unfinished past the retention (the rest went with their message).
+    on_db!(db, pool => sqlx::query(
+        "DELETE FROM webhook_attempts WHERE message_id IN (SELECT id FROM webhook_messages WHERE created_at < $1) \
+           AND started_at < $1")
         .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(total)
 }

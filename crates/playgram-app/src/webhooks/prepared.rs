@@ -1,7 +1,6 @@
-//! Endpoints ready to send to: secrets opened, custom headers parsed, cached so a burst of
-//! deliveries to one endpoint reads and decrypts it once. Every delivery reads the endpoint's
-//! `updated_at` with its message (one query), so a change made anywhere is used at once; the
-//! failure streak and the enabled flag come fresh from that same read.
+//! Endpoints ready to send to: secrets opened, custom headers parsed, cached for a second so a
+//! burst of deliveries to one endpoint reads and decrypts it once. Changes made through this
+//! instance drop the entry at once (`forget`); other instances see them within a second.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +9,11 @@ use moka::sync::Cache;
 use playgram_core::ids::{EndpointId, WorkspaceId};
 use playgram_core::time::Millis;
 
+use playgram_core::Db;
+use playgram_core::seal::Sealer;
+
 use super::signature::Secret;
 use super::store::{self, EndpointRow};
-use crate::state::AppState;
 
 pub struct Prepared {
     pub row: EndpointRow,
@@ -23,15 +24,15 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    fn of(state: &AppState, row: EndpointRow) -> Prepared {
+    fn of(sealer: &Sealer, row: EndpointRow) -> Prepared {
         let previous = row.previous_secret_until.and_then(|until| {
-            row.previous_secret(&state.sealer, until - 1)
+            row.previous_secret(sealer, until - 1)
                 .map(|secret| (secret, until))
         });
         Prepared {
-            secret: row.secret(&state.sealer),
+            secret: row.secret(sealer),
             previous,
-            headers: row.headers(&state.sealer).into_iter().collect(),
+            headers: row.headers(sealer).into_iter().collect(),
             row,
         }
     }
@@ -51,37 +52,35 @@ impl Prepared {
 
 #[derive(Clone)]
 pub struct Endpoints {
-    state: AppState,
+    db: Db,
+    sealer: Sealer,
     cache: Cache<EndpointId, Arc<Prepared>>,
 }
 
 impl Endpoints {
-    pub fn new(state: &AppState) -> Endpoints {
+    pub fn new(db: Db, sealer: Sealer) -> Endpoints {
         Endpoints {
-            state: state.clone(),
+            db,
+            sealer,
             cache: Cache::builder()
                 .max_capacity(10_000)
-                .time_to_idle(Duration::from_secs(60))
+                .time_to_live(Duration::from_secs(1))
                 .build(),
         }
     }
 
-    /// The endpoint as of `updated_at` (read again when it changed since it was cached).
     pub async fn get(
         &self,
         workspace_id: &WorkspaceId,
         id: &EndpointId,
-        updated_at: Millis,
     ) -> sqlx::Result<Option<Arc<Prepared>>> {
-        if let Some(found) = self.cache.get(id)
-            && found.row.updated_at == updated_at
-        {
+        if let Some(found) = self.cache.get(id) {
             return Ok(Some(found));
         }
-        let Some(row) = store::get(&self.state.db, workspace_id, id.as_str()).await? else {
+        let Some(row) = store::get(&self.db, workspace_id, id.as_str()).await? else {
             return Ok(None);
         };
-        let prepared = Arc::new(Prepared::of(&self.state, row));
+        let prepared = Arc::new(Prepared::of(&self.sealer, row));
         self.cache.insert(id.clone(), prepared.clone());
         Ok(Some(prepared))
     }

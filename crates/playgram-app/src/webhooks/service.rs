@@ -94,6 +94,7 @@ pub async fn update(
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
+    state.webhook_endpoints.forget(&row.id);
     Ok(row)
 }
 
@@ -118,6 +119,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: &str) -> Result
     };
     catalog::emit(&mut tx, ws, &event).await?;
     tx.commit().await?;
+    state.webhook_endpoints.forget(&row.id);
     Ok(())
 }
 
@@ -162,6 +164,7 @@ pub async fn rotate(
         .await?
         .ok_or_else(AppError::not_found)?;
     tx.commit().await?;
+    state.webhook_endpoints.forget(&row.id);
     Ok((row, secret))
 }
 
@@ -181,6 +184,7 @@ pub async fn resend(state: &AppState, principal: &Principal, id: &str) -> Result
         Trigger::Replay,
         attempts,
         ZERO,
+        None,
     )?;
     let enqueued = enqueue(&mut tx, job).await?;
     if enqueued.duplicate {
@@ -235,6 +239,7 @@ pub async fn recover(
             Trigger::Replay,
             attempts,
             ZERO,
+            None,
         )?);
     }
     enqueue_many(&mut tx, jobs).await?;
@@ -285,7 +290,7 @@ pub async fn send_test(
     messages::insert(&mut tx, std::slice::from_ref(&message)).await?;
     enqueue(
         &mut tx,
-        deliver::job(ws, &endpoint, id.clone(), Trigger::Test, 1, ZERO)?,
+        deliver::job(ws, &endpoint, id.clone(), Trigger::Test, 1, ZERO, None)?,
     )
     .await?;
     audit::record(

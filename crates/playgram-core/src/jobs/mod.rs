@@ -43,7 +43,7 @@ use crate::ids::{JobId, WorkspaceId};
 use crate::time::Millis;
 
 pub use registry::Registry;
-pub use worker::{Worker, WorkerOptions};
+pub use worker::{Worker, WorkerOptions, linger};
 
 /// A kind of background work. Register an instance with [`Registry::register`]; enqueue payloads
 /// with [`NewJob::of`].

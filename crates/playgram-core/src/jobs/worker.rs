@@ -319,11 +319,14 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// Writes outcomes in batches: everything that finished while the previous write committed.
+/// Writes outcomes in batches: everything that finished while the previous write committed, and
+/// when that is only a few, whatever else finishes within a millisecond (a write transaction costs
+/// about the same for one outcome as for hundreds).
 async fn flush(db: Db, worker: Arc<str>, mut outcomes: mpsc::UnboundedReceiver<Outcome>) {
     const MAX: usize = 2000;
     let mut batch = Vec::with_capacity(MAX);
     while outcomes.recv_many(&mut batch, MAX).await > 0 {
+        linger(&mut outcomes, &mut batch, MAX).await;
         let mut delay = Duration::from_millis(100);
         while let Err(error) = store::finish(&db, &worker, &batch).await {
             // The runs happened; keep trying so they are recorded (their leases are heartbeated).
@@ -332,6 +335,21 @@ async fn flush(db: Db, worker: Arc<str>, mut outcomes: mpsc::UnboundedReceiver<O
             delay = (delay * 2).min(Duration::from_secs(5));
         }
         batch.clear();
+    }
+}
+
+/// Tops up a small batch with what arrives within a millisecond (busy times only: an idle queue's
+/// single outcome is written at once... after at most that millisecond).
+pub async fn linger<T>(receiver: &mut mpsc::UnboundedReceiver<T>, batch: &mut Vec<T>, max: usize) {
+    const SMALL: usize = 64;
+    if batch.len() < SMALL {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        while batch.len() < max {
+            match receiver.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
     }
 }
 

@@ -162,7 +162,10 @@ async fn run(options: &WebhookBench, url: &str) -> anyhow::Result<Report> {
         state.job_metrics.clone(),
     );
     let worker = tokio::spawn(worker.run(stopped.clone()));
-    wait_delivered(&db, options.events as i64, Duration::from_secs(600)).await?;
+    receiver
+        .wait_for(options.events, Duration::from_secs(600))
+        .await?;
+    wait_delivered(&db, options.events as i64, Duration::from_secs(60)).await?;
     let delivered_per_s = per_second(options.events, started.elapsed());
     let backlog = receiver.take_latencies();
     anyhow::ensure!(
@@ -192,6 +195,9 @@ async fn run(options: &WebhookBench, url: &str) -> anyhow::Result<Report> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let total = (options.events + options.latency_events) as i64;
+    receiver
+        .wait_for(options.latency_events, Duration::from_secs(60))
+        .await?;
     wait_delivered(&db, total, Duration::from_secs(60)).await?;
     let latencies = receiver.take_latencies();
     stop.send_replace(true);
@@ -247,6 +253,30 @@ async fn wait_delivered(db: &Db, total: i64, within: Duration) -> anyhow::Result
             "{done} of {total} delivered in time"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+impl Receiver {
+    /// Waits until `count` verified deliveries arrived since the last `take_latencies` (watching
+    /// the receiver, so the measurement does not poll the database it measures).
+    async fn wait_for(&self, count: usize, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self
+                .shared
+                .latencies
+                .lock()
+                .map(|l| l.len())
+                .unwrap_or_default();
+            if got >= count {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{got} of {count} deliveries arrived in time"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 }
 

@@ -260,6 +260,8 @@ async fn failing_too_long_disables_and_tells_people(app: TestApp) {
         &[six_days_ago.into(), id.as_str().into()],
     )
     .await;
+    // The sender caches an endpoint for a second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     emit_event(&app, api).await;
     let shown = eventually("the endpoint to be disabled", WAIT, || async {
         let shown = api
