@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::db::{Db, Pool};
 
@@ -36,15 +36,28 @@ impl Signal {
     }
 }
 
-#[derive(Debug, Default)]
+/// Per signal, a counter that every raise bumps. Each waiting loop holds its own [`Waiter`], which
+/// remembers the last count it saw: every loop wakes (a job worker and the webhook worker both
+/// wait for `Jobs`), and a raise that happens while a loop is busy is not lost.
+#[derive(Debug)]
 pub struct Signals {
-    jobs: Notify,
-    outbox: Notify,
-    events: Notify,
+    jobs: watch::Sender<u64>,
+    outbox: watch::Sender<u64>,
+    events: watch::Sender<u64>,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            jobs: watch::Sender::new(0),
+            outbox: watch::Sender::new(0),
+            events: watch::Sender::new(0),
+        }
+    }
 }
 
 impl Signals {
-    fn notify(&self, signal: Signal) -> &Notify {
+    fn sender(&self, signal: Signal) -> &watch::Sender<u64> {
         match signal {
             Signal::Jobs => &self.jobs,
             Signal::Outbox => &self.outbox,
@@ -52,14 +65,25 @@ impl Signals {
         }
     }
 
-    /// Wakes the one loop waiting for `signal`, or the next one to wait (the permit is kept).
+    /// Wakes every loop waiting for `signal` (and each busy one when it next waits).
     pub fn raise(&self, signal: Signal) {
-        self.notify(signal).notify_one();
+        self.sender(signal)
+            .send_modify(|count| *count = count.wrapping_add(1));
     }
 
-    /// Waits for `signal`, at most `timeout` (the polling fallback).
-    pub async fn wait(&self, signal: Signal, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.notify(signal).notified()).await;
+    /// A waiter for one loop; raises from now on wake it.
+    pub fn subscribe(&self, signal: Signal) -> Waiter {
+        Waiter(self.sender(signal).subscribe())
+    }
+}
+
+/// One loop's view of a signal (see [`Signals`]).
+pub struct Waiter(watch::Receiver<u64>);
+
+impl Waiter {
+    /// Waits for a raise not seen yet, at most `timeout` (the polling fallback).
+    pub async fn wait(&mut self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.0.changed()).await;
     }
 }
 

@@ -372,7 +372,10 @@ async fn the_event_catalog_is_public_and_its_examples_fit(app: TestApp) {
             "member.invited",
             "member.joined",
             "member.removed",
-            "member.role_changed"
+            "member.role_changed",
+            "webhook_endpoint.created",
+            "webhook_endpoint.deleted",
+            "webhook_endpoint.disabled",
         ]
     );
     for entry in types {

@@ -43,6 +43,7 @@ impl Hub {
                 }
             }
         };
+        let mut woken = db.signals().subscribe(Signal::Events);
         loop {
             match after(&db, seen, 1000).await {
                 Ok(events) => {
@@ -59,7 +60,7 @@ impl Hub {
                 Err(error) => tracing::warn!(%error, "realtime hub read failed; retrying"),
             }
             tokio::select! {
-                _ = db.signals().wait(Signal::Events, poll) => {}
+                _ = woken.wait(poll) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
         }

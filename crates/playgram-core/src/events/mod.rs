@@ -130,6 +130,7 @@ pub async fn run_sequencer(
     poll: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let mut woken = db.signals().subscribe(Signal::Outbox);
     loop {
         match sequence(&db, &subscribers, 500).await {
             Ok(500) => continue,
@@ -140,7 +141,7 @@ pub async fn run_sequencer(
             }
         }
         tokio::select! {
-            _ = db.signals().wait(Signal::Outbox, poll) => {}
+            _ = woken.wait(poll) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }

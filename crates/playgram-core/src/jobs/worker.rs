@@ -192,6 +192,7 @@ async fn claim(
 ) {
     let batch = options.claim_batch.max(1);
     let lease_ms = options.lease.as_millis() as i64;
+    let mut woken = db.signals().subscribe(Signal::Jobs);
     loop {
         let room = tokio::select! {
             biased;
@@ -222,7 +223,7 @@ async fn claim(
             wait = wait.min(until);
         }
         tokio::select! {
-            _ = db.signals().wait(Signal::Jobs, wait) => {}
+            _ = woken.wait(wait) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }

@@ -14,6 +14,7 @@ use crate::auth::Capability;
 use crate::http::AppError;
 use crate::pages::{Chrome, PageResult, Stamp};
 use crate::state::AppState;
+use crate::webhooks::bins::detail::pretty_json;
 use crate::webhooks::messages::{self, AttemptRow, MessageRow};
 use crate::webhooks::service;
 
@@ -39,7 +40,7 @@ impl From<MessageRow> for MessageView {
     fn from(m: MessageRow) -> Self {
         let waiting = matches!(m.status.as_str(), "pending" | "failing");
         MessageView {
-            payload: indent_json(&m.payload).unwrap_or_else(|| m.payload.clone()),
+            payload: pretty_json(&m.payload).unwrap_or_else(|| m.payload.clone()),
             id: m.id.to_string(),
             endpoint_id: m.endpoint_id.to_string(),
             event_type: m.event_type,
@@ -90,7 +91,7 @@ impl From<AttemptRow> for AttemptView {
                 .unwrap_or_default(),
             response_body: a
                 .response_body
-                .map(|body| indent_json(&body).unwrap_or(body)),
+                .map(|body| pretty_json(&body).unwrap_or(body)),
             error: a.error,
         }
     }
@@ -106,62 +107,6 @@ fn header_pairs(json: &str) -> Vec<(String, String)> {
             other => (name, other.to_string()),
         })
         .collect()
-}
-
-/// A JSON text re-indented by two spaces, its keys in the order sent (parsing into a
-/// `serde_json::Value` would sort them); `None` when it is not JSON.
-pub fn indent_json(text: &str) -> Option<String> {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
-    };
-    let mut out = String::with_capacity(text.len() * 2);
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let mut chars = text.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                    chars.next();
-                }
-                out.push(c);
-                if let Some(close) = chars.next_if(|n| matches!(n, '}' | ']')) {
-                    out.push(close);
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c if c.is_whitespace() => {}
-            c => out.push(c),
-        }
-    }
-    Some(out)
 }
 
 #[derive(Template, WebTemplate)]
@@ -221,18 +166,4 @@ pub async fn resend_message(
         Err(error) => return Err(error.into()),
     };
     tell(&chrome, &state, true, text, &to).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_is_indented_in_its_own_order() {
-        let text = r#"{"type":"a.b","timestamp":"t","data":{"list":[1, {"x":"{,:}\"]"}],"empty":{},"none":[ ]}}"#;
-        let expected = "{\n  \"type\": \"a.b\",\n  \"timestamp\": \"t\",\n  \"data\": {\n    \"list\": [\n      1,\n      {\n        \"x\": \"{,:}\\\"]\"\n      }\n    ],\n    \"empty\": {},\n    \"none\": []\n  }\n}";
-        assert_eq!(indent_json(text).as_deref(), Some(expected));
-        assert_eq!(indent_json("not json"), None);
-        assert_eq!(indent_json("42").as_deref(), Some("42"));
-    }
 }
