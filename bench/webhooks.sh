@@ -12,16 +12,19 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 bin="${PLAYGRAM_BIN:-$repo/target/release/playgram}"
 events="${EVENTS:-20000}"
-concurrency="${CONCURRENCY:-100}"
+# 256 is Playgram's default `webhooks_concurrency`; 100 is the peer script's default. Both are run.
+concurrencies="${CONCURRENCIES:-100 256}"
 postgres="${PLAYGRAM_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
 shared="$repo/../shared/bench"
 
 [ -x "$bin" ] || { echo "no binary at $bin (cargo build --release -p playgram)" >&2; exit 2; }
 
-echo "# playgram, SQLite (synchronous=FULL)"
-"$bin" bench webhooks --events "$events" --concurrency "$concurrency"
-echo "# playgram, PostgreSQL"
-"$bin" bench webhooks --events "$events" --concurrency "$concurrency" --postgres "$postgres"
+for c in $concurrencies; do
+  echo "# playgram, SQLite (synchronous=FULL), $c in flight"
+  "$bin" bench webhooks --events "$events" --concurrency "$c"
+  echo "# playgram, PostgreSQL, $c in flight"
+  "$bin" bench webhooks --events "$events" --concurrency "$c" --postgres "$postgres"
+done
 
 if [ -d "$shared/peers/node_modules" ] && command -v redis-server >/dev/null; then
   (cd "$shared/ceiling" && cargo build --release --quiet)
@@ -31,8 +34,10 @@ if [ -d "$shared/peers/node_modules" ] && command -v redis-server >/dev/null; th
   receiver=$!
   trap 'kill $receiver 2>/dev/null || true; redis-cli -p 6390 shutdown nosave >/dev/null 2>&1 || true' EXIT
   sleep 0.5
-  echo "# peer: BullMQ worker posting HMAC-signed events (keep-alive), no delivery log"
-  (cd "$shared/peers" && REDIS_PORT=6390 node webhook_bench.mjs "$events" "$concurrency" http://127.0.0.1:8089/hooks/whatsapp)
+  for c in $concurrencies; do
+    echo "# peer: BullMQ worker posting HMAC-signed events (keep-alive), no delivery log, $c in flight"
+    (cd "$shared/peers" && REDIS_PORT=6390 node webhook_bench.mjs "$events" "$c" http://127.0.0.1:8089/hooks/whatsapp)
+  done
 else
   echo "# peer skipped: run 'npm install' in $shared/peers and install redis-server" >&2
 fi

@@ -237,8 +237,14 @@ impl Job for DeliverJob {
         let now = now_ms();
         let headers = self.headers(&endpoint, &message, now)?;
         let body = Bytes::from(std::mem::take(&mut message.payload));
+        let Some(url) = &endpoint.url else {
+            return Err(JobError::fatal(format!(
+                "the endpoint URL {} does not parse",
+                row.url
+            )));
+        };
         let (client, guard) = self.client_for(&row.url);
-        let sent = sender::send(client, guard, &row.url, &headers, body).await;
+        let sent = sender::send(client, guard, url, &headers, body).await;
 
         let made = context.attempt.max(1) as u32;
         let succeeded = sent.succeeded();

@@ -17,6 +17,8 @@ use super::store::{self, EndpointRow};
 
 pub struct Prepared {
     pub row: EndpointRow,
+    /// The URL parsed (checked when the endpoint was saved).
+    pub url: Option<url::Url>,
     pub secret: Option<Secret>,
     /// The previous secret and until when it still signs.
     pub previous: Option<(Secret, Millis)>,
@@ -30,6 +32,7 @@ impl Prepared {
                 .map(|secret| (secret, until))
         });
         Prepared {
+            url: url::Url::parse(&row.url).ok(),
             secret: row.secret(sealer),
             previous,
             headers: row.headers(sealer).into_iter().collect(),

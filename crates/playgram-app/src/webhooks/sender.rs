@@ -45,19 +45,15 @@ impl Sent {
 pub async fn send(
     client: &reqwest::Client,
     guard: &Guard,
-    url: &str,
+    url: &url::Url,
     headers: &[(String, String)],
     body: Bytes,
 ) -> Sent {
     let started = Instant::now();
-    let parsed = match url::Url::parse(url) {
-        Ok(parsed) => parsed,
-        Err(error) => return Sent::failed(format!("invalid URL: {error}"), started),
-    };
-    if let Err(blocked) = ssrf::check_literal(guard, &parsed) {
+    if let Err(blocked) = ssrf::check_literal(guard, url) {
         return Sent::failed(blocked.to_string(), started);
     }
-    let mut request = client.post(parsed).body(body);
+    let mut request = client.post(url.clone()).body(body);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }

@@ -360,10 +360,12 @@ fn receive(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> StatusCode {
     if verified.is_none() {
         return StatusCode::UNAUTHORIZED;
     }
-    let sent_at = serde_json::from_slice::<serde_json::Value>(body)
+    // The body starts `{"type":…,"timestamp":"…"`: find the time without parsing it all.
+    let sent_at = std::str::from_utf8(body)
         .ok()
-        .and_then(|v| v["timestamp"].as_str().map(str::to_owned))
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .and_then(|text| text.split_once("\"timestamp\":\""))
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .and_then(|(time, _)| chrono::DateTime::parse_from_rfc3339(time).ok())
         .map(|t| t.timestamp_millis());
     if let (Some(at), Ok(mut latencies)) = (sent_at, shared.latencies.lock()) {
         latencies.push(now_ms() - at);
