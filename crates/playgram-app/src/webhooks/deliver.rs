@@ -1,8 +1,7 @@
 //! The `webhooks.deliver` job: one attempt to deliver one message, then the decision about the
 //! next (see the module docs of `webhooks` for the whole path).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,6 +10,7 @@ use playgram_core::jobs::{Job, JobContext, JobError, Limit, NewJob};
 use playgram_core::time::now_ms;
 use serde::{Deserialize, Serialize};
 
+use super::gate::Gate;
 use super::log_writer::LogWriter;
 use super::messages::{self, AttemptRow, Logged};
 use super::prepared::Prepared;
@@ -103,36 +103,6 @@ pub fn job(
     Ok(job)
 }
 
-/// Requests in flight per endpoint on this instance.
-#[derive(Clone, Default)]
-struct Gate(Arc<Mutex<HashMap<EndpointId, u32>>>);
-
-struct Slot(Gate, EndpointId);
-
-impl Gate {
-    fn enter(&self, id: &EndpointId, max: u32) -> Option<Slot> {
-        let mut counts = self.0.lock().ok()?;
-        let count = counts.entry(id.clone()).or_default();
-        (*count < max).then(|| {
-            *count += 1;
-            Slot(self.clone(), id.clone())
-        })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        if let Ok(mut counts) = (self.0).0.lock()
-            && let Some(count) = counts.get_mut(&self.1)
-        {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.1);
-            }
-        }
-    }
-}
-
 pub struct DeliverJob {
     state: AppState,
     client: reqwest::Client,
@@ -223,17 +193,11 @@ impl Job for DeliverJob {
             Some(_) => row.max_in_flight.clamp(1, FAILING_SHARE),
             None => row.max_in_flight.max(1),
         };
-        let Some(_slot) = self.gate.enter(&row.id, share as u32) else {
-            // The endpoint is busy with its share: step aside without counting an attempt.
-            let pause = if row.failing_since.is_some() {
-                2000
-            } else {
-                300
-            };
-            return Err(JobError::defer(Duration::from_millis(
-                pause + rand::random_range(0..pause),
-            )));
-        };
+        // The endpoint is busy with its share: step aside until about its turn, not an attempt.
+        let _slot = self
+            .gate
+            .enter(&row.id, share as u32)
+            .map_err(JobError::defer)?;
         let now = now_ms();
         let headers = self.headers(&endpoint, &message, now)?;
         let body = Bytes::from(std::mem::take(&mut message.payload));

@@ -9,9 +9,10 @@
 //!    `webhooks.deliver` job, so an event is fanned out exactly once and nothing is lost.
 //! 2. A worker dedicated to the `webhooks` queue ([`deliver::DeliverJob`]) signs and sends it
 //!    through the SSRF-guarded client ([`ssrf`]): 15 s timeout, redirects not followed. Each
-//!    endpoint has at most `max_in_flight` requests in flight per instance; a job that finds its
-//!    endpoint full steps aside (deferred, not counted as an attempt), so a hanging endpoint holds
-//!    a few slots and everyone else's deliveries go on.
+//!    endpoint has at most `max_in_flight` requests in flight per instance (4 while it fails); a
+//!    job that finds its endpoint full steps aside until about its turn ([`gate`]; deferred, not
+//!    counted as an attempt), so a hanging endpoint holds a few slots and everyone else's
+//!    deliveries go on.
 //! 3. Every attempt (request, response, timing, error) is written by [`log_writer`], which commits
 //!    the attempts of many deliveries together (group commit); a delivery reports done only after
 //!    its log row is committed.
@@ -28,6 +29,7 @@ pub mod endpoint;
 pub mod events;
 pub mod fanout;
 pub mod filter;
+pub mod gate;
 pub mod log_writer;
 pub mod messages;
 pub mod notify;
