@@ -261,3 +261,20 @@ impl Tx {
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
+
+/// Placeholders for `count` binds numbered from `from`, for a statement whose binds are all written
+/// with this function (in bind order): `$from, $from+1, …` on PostgreSQL, bare `?, ?, …` on SQLite.
+///
+/// Why not `$N` on SQLite: binding a named parameter looks its name up in a list, so a statement
+/// with thousands of them costs time quadratic in their number at every execution (this made
+/// inserts five times slower). sqlx numbers bare `?` in order from 1, so they must not be mixed
+/// with numbered ones in one statement.
+pub fn placeholders(backend: Backend, from: usize, count: usize) -> String {
+    match backend {
+        Backend::Postgres => (from..from + count)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Backend::Sqlite => vec!["?"; count].join(", "),
+    }
+}

@@ -3,6 +3,7 @@
 //! Message statuses: `pending` (not tried yet), `failing` (an attempt failed; another is
 //! scheduled), `delivered`, `failed` (no attempt left, or the endpoint is disabled or gone).
 
+use playgram_core::db::placeholders;
 use playgram_core::ids::{AttemptId, EndpointId, EventId, MessageId, WorkspaceId};
 use playgram_core::time::Millis;
 use playgram_core::{Backend, Db, Tx, on_db, on_tx};
@@ -53,16 +54,9 @@ pub struct NewMessage {
     pub created_at: Millis,
 }
 
-/// `n` placeholders for row `row` of a multi-row statement with `width` columns. SQLite takes
-/// bare `?` (sqlx binds numbered ones in quadratic time in long statements).
+/// The placeholders of row `row` of a multi-row statement with `width` columns.
 fn row_placeholders(backend: Backend, row: usize, width: usize) -> String {
-    let cells: Vec<String> = (0..width)
-        .map(|c| match backend {
-            Backend::Postgres => format!("${}", row * width + c + 1),
-            Backend::Sqlite => "?".to_owned(),
-        })
-        .collect();
-    format!("({})", cells.join(", "))
+    format!("({})", placeholders(backend, row * width + 1, width))
 }
 
 pub async fn insert(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Result<()> {
@@ -192,27 +186,15 @@ pub async fn failed_since(
 pub async fn mark_resent(tx: &mut Tx, ids: &[MessageId], now: Millis) -> sqlx::Result<()> {
     let backend = tx.backend();
     for chunk in ids.chunks(500) {
-        // SQLite takes bare `?` here (long statement): `now` is bound once per use.
-        let (now_at, first, times) = match backend {
-            Backend::Postgres => ("$1", 2, 1),
-            Backend::Sqlite => ("?", 0, 2),
-        };
-        let list = (0..chunk.len())
-            .map(|n| match backend {
-                Backend::Postgres => format!("${}", n + first),
-                Backend::Sqlite => "?".to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
             "UPDATE webhook_messages SET status = CASE WHEN status = 'failed' THEN 'failing' ELSE status END, \
-               next_attempt_at = {now_at}, updated_at = {now_at} WHERE id IN ({list})"
+               next_attempt_at = {}, updated_at = {} WHERE id IN ({})",
+            placeholders(backend, 1, 1),
+            placeholders(backend, 2, 1),
+            placeholders(backend, 3, chunk.len())
         );
         on_tx!(tx, conn => {
-            let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for _ in 0..times {
-                query = query.bind(now);
-            }
+            let mut query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(now).bind(now);
             for id in chunk {
                 query = query.bind(id);
             }

@@ -63,9 +63,7 @@ pub async fn create(
         actor: ActorRef::of(principal),
     };
     catalog::emit(&mut tx, ws, &event).await?;
-    let row = store::get_in(&mut tx, ws, id.as_str())
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id.as_str()).await?;
     tx.commit().await?;
     Ok((row, secret))
 }
@@ -78,9 +76,7 @@ pub async fn update(
 ) -> Result<EndpointRow> {
     let ws = &principal.workspace_id;
     let mut tx = state.db.begin().await?;
-    let row = store::get_in(&mut tx, ws, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id).await?;
     let settings = input.apply(row.settings(&state.sealer))?;
     store::update(&mut tx, &state.sealer, &row, &settings, now_ms()).await?;
     audit::record(
@@ -90,9 +86,7 @@ pub async fn update(
             .details(serde_json::json!({ "url": settings.url, "enabled": settings.enabled })),
     )
     .await?;
-    let row = store::get_in(&mut tx, ws, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id).await?;
     tx.commit().await?;
     state.webhook_endpoints.forget(&row.id);
     Ok(row)
@@ -101,9 +95,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, principal: &Principal, id: &str) -> Result<()> {
     let ws = &principal.workspace_id;
     let mut tx = state.db.begin().await?;
-    let row = store::get_in(&mut tx, ws, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id).await?;
     store::delete(&mut tx, ws, &row.id).await?;
     audit::record(
         &mut tx,
@@ -141,9 +133,7 @@ pub async fn rotate(
     let now = now_ms();
     let secret = Secret::generate();
     let mut tx = state.db.begin().await?;
-    let row = store::get_in(&mut tx, ws, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id).await?;
     store::rotate_secret(
         &mut tx,
         &state.sealer,
@@ -160,9 +150,7 @@ pub async fn rotate(
             .details(serde_json::json!({ "overlap_hours": overlap })),
     )
     .await?;
-    let row = store::get_in(&mut tx, ws, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = found_in(&mut tx, ws, id).await?;
     tx.commit().await?;
     state.webhook_endpoints.forget(&row.id);
     Ok((row, secret))
@@ -344,4 +332,15 @@ pub async fn reveal_secret(
     .await?;
     tx.commit().await?;
     Ok((row, secret))
+}
+
+/// The workspace's endpoint `id` inside `tx`, or 404.
+async fn found_in(
+    tx: &mut playgram_core::Tx,
+    ws: &playgram_core::ids::WorkspaceId,
+    id: &str,
+) -> Result<EndpointRow> {
+    store::get_in(tx, ws, id)
+        .await?
+        .ok_or_else(AppError::not_found)
 }

@@ -7,6 +7,7 @@ use sqlx::AssertSqlSafe;
 
 use super::{Limit, NewJob};
 use crate::db::Backend;
+use crate::db::placeholders;
 use crate::ids::{JobId, WorkspaceId};
 use crate::signals::{Signal, notify_on_commit};
 use crate::time::{Millis, now_ms};
@@ -21,23 +22,6 @@ const INSERT_COLUMNS: usize = 16;
 /// The fairness lane of a workspace ('' for work that belongs to none).
 fn lane(workspace_id: Option<&WorkspaceId>) -> &str {
     workspace_id.map(|w| w.as_str()).unwrap_or("")
-}
-
-/// Placeholders for `count` binds numbered from `from`, for a statement whose binds are all written
-/// with this function (in bind order): `$from, $from+1, …` on PostgreSQL, bare `?, ?, …` on SQLite.
-///
-/// Why not `$N` on SQLite: binding a named parameter looks its name up in a list, so a statement
-/// with thousands of them costs time quadratic in their number at every execution (this made
-/// inserts five times slower). sqlx numbers bare `?` in order from 1, so they must not be mixed
-/// with numbered ones in one statement.
-fn placeholders(backend: Backend, from: usize, count: usize) -> String {
-    match backend {
-        Backend::Postgres => (from..from + count)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Backend::Sqlite => vec!["?"; count].join(", "),
-    }
 }
 
 /// Inserts `jobs` and returns the ids of those inserted (a taken unique key skips its job).
