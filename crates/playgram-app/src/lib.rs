@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod contacts;
 pub mod events;
 pub mod http;
 pub mod jobs;

@@ -5,7 +5,10 @@
 //!   events older than the outbox retention, finished webhook messages and attempts older than the
 //!   delivery log's retention, request-bin captures past theirs (and beyond 1,000 per bin).
 //!
-//! Both are idempotent, so a tick that runs twice (a replay) is harmless.
+//! - `contacts.retention` (daily, 03:41 UTC): erases the contacts of workspaces with a retention
+//!   policy that have been inactive longer than it allows (see `contacts::gdpr`).
+//!
+//! All are idempotent, so a tick that runs twice (a replay) is harmless.
 
 use std::time::Duration;
 
@@ -103,6 +106,11 @@ fn prune_job() -> NewJob {
     NewJob::of::<PruneJob>(&()).unwrap_or_else(|_| unreachable!("() always serializes"))
 }
 
+fn retention_job() -> NewJob {
+    NewJob::of::<crate::contacts::gdpr::RetentionJob>(&())
+        .unwrap_or_else(|_| unreachable!("() always serializes"))
+}
+
 /// The built-in cron schedules (overridable with the `cron` setting).
 pub const SCHEDULES: &[Schedule] = &[
     Schedule {
@@ -114,5 +122,10 @@ pub const SCHEDULES: &[Schedule] = &[
         name: "maintenance.prune",
         default: "17 * * * *",
         job: prune_job,
+    },
+    Schedule {
+        name: "contacts.retention",
+        default: "41 3 * * *",
+        job: retention_job,
     },
 ];

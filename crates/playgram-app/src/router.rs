@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 
 use crate::http::AppError;
 use crate::state::AppState;
-use crate::{accounts, api_keys, audit, events, jobs, ops, pages, webhooks, workspaces};
+use crate::{accounts, api_keys, audit, contacts, events, jobs, ops, pages, webhooks, workspaces};
 
 /// The REST API under `/api/v1`.
 fn api() -> Router<AppState> {
@@ -122,6 +122,109 @@ fn api() -> Router<AppState> {
         .route(
             "/webhook-messages/{id}/resend",
             post(webhooks::api::resend_message),
+        )
+        // Contacts
+        .route(
+            "/contacts",
+            get(contacts::api::crud::list_contacts).post(contacts::api::crud::create_contact),
+        )
+        .route("/contacts/count", get(contacts::api::crud::count_contacts))
+        .route(
+            "/contacts/upsert",
+            post(contacts::api::crud::upsert_contact),
+        )
+        .route("/contacts/bulk", post(contacts::api::crud::bulk_contacts))
+        .route(
+            "/contacts/{id}",
+            get(contacts::api::crud::get_contact)
+                .patch(contacts::api::crud::update_contact)
+                .delete(contacts::api::crud::delete_contact),
+        )
+        .route(
+            "/contacts/{id}/merge",
+            post(contacts::api::crud::merge_contact),
+        )
+        .route(
+            "/contacts/{id}/tags",
+            post(contacts::api::related::add_contact_tags),
+        )
+        .route(
+            "/contacts/{id}/tags/{tag}",
+            axum::routing::delete(contacts::api::related::delete_contact_tag),
+        )
+        .route(
+            "/contacts/{id}/identities",
+            post(contacts::api::related::create_contact_identity),
+        )
+        .route(
+            "/contacts/{id}/identities/{channel}/{external_id}",
+            axum::routing::delete(contacts::api::related::delete_contact_identity),
+        )
+        .route(
+            "/contacts/{id}/timeline",
+            get(contacts::api::related::list_contact_timeline),
+        )
+        .route(
+            "/contacts/{id}/history",
+            get(contacts::api::related::get_contact_history),
+        )
+        .route(
+            "/contacts/{id}/consents",
+            get(contacts::api::consent::list_contact_consents)
+                .post(contacts::api::consent::create_contact_consent),
+        )
+        .route(
+            "/contacts/{id}/gdpr-export",
+            get(contacts::api::gdpr::get_contact_gdpr_export),
+        )
+        .route(
+            "/contacts/{id}/erase",
+            post(contacts::api::gdpr::erase_contact),
+        )
+        .route("/consent/check", get(contacts::api::consent::check_consent))
+        .route(
+            "/contact-tombstones",
+            get(contacts::api::gdpr::list_contact_tombstones),
+        )
+        .route(
+            "/contact-settings",
+            get(contacts::api::gdpr::get_contact_settings)
+                .patch(contacts::api::gdpr::update_contact_settings),
+        )
+        .route(
+            "/tags",
+            get(contacts::tags::api::list_tags).post(contacts::tags::api::create_tag),
+        )
+        .route(
+            "/tags/{id}",
+            get(contacts::tags::api::get_tag)
+                .patch(contacts::tags::api::update_tag)
+                .delete(contacts::tags::api::delete_tag),
+        )
+        .route(
+            "/contact-fields",
+            get(contacts::fields::api::list_fields).post(contacts::fields::api::create_field),
+        )
+        .route(
+            "/contact-fields/{id}",
+            get(contacts::fields::api::get_field)
+                .patch(contacts::fields::api::update_field)
+                .delete(contacts::fields::api::delete_field),
+        )
+        .route(
+            "/segments",
+            get(contacts::api::segments::list_segments)
+                .post(contacts::api::segments::create_segment),
+        )
+        .route(
+            "/segments/{id}",
+            get(contacts::api::segments::get_segment)
+                .patch(contacts::api::segments::update_segment)
+                .delete(contacts::api::segments::delete_segment),
+        )
+        .route(
+            "/segments/{id}/contacts",
+            get(contacts::api::segments::list_segment_contacts),
         )
         // Request bins: /request-bins, /{id}, /{id}/captures, /{id}/captures/{capture_id}, /{id}/stream
         .merge(webhooks::bins::api_routes())

@@ -94,6 +94,59 @@ macro_rules! on_tx {
     };
 }
 
+/// Either the pool or an open transaction: for store functions that read the same way in both
+/// (a page reads from the pool; a service reads what it is about to change inside its
+/// transaction). Run SQL on it with [`on_conn!`].
+pub enum Conn<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Conn<'a> {
+    fn from(db: &'a Db) -> Self {
+        Conn::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Conn<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Conn::Tx(tx)
+    }
+}
+
+impl Conn<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Db(db) => db.backend(),
+            Conn::Tx(tx) => tx.backend(),
+        }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to the pool or the transaction a `&mut Conn` holds (the body
+/// is compiled once per backend and per kind of connection).
+#[macro_export]
+macro_rules! on_conn {
+    ($c:expr, $conn:ident => $body:expr) => {
+        match &mut *$c {
+            $crate::db::Conn::Db(db) => match db.pool() {
+                $crate::db::Pool::Sqlite($conn) => $body,
+                $crate::db::Pool::Postgres($conn) => $body,
+            },
+            $crate::db::Conn::Tx(tx) => match tx.conn() {
+                $crate::db::TxConn::Sqlite(tx) => {
+                    let $conn = &mut **tx;
+                    $body
+                }
+                $crate::db::TxConn::Postgres(tx) => {
+                    let $conn = &mut **tx;
+                    $body
+                }
+            },
+        }
+    };
+}
+
 impl Db {
     /// Connects by URL: `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {

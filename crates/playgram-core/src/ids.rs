@@ -150,6 +150,47 @@ typed_id!(
     CaptureId, "cap"
 );
 
+typed_id!(
+    /// A contact: one person across every channel.
+    ContactId, "ct"
+);
+typed_id!(
+    /// A contact tag.
+    TagId, "tag"
+);
+typed_id!(
+    /// A custom contact field's definition.
+    FieldId, "fld"
+);
+typed_id!(
+    /// A saved contact filter.
+    SegmentId, "seg"
+);
+typed_id!(
+    /// One entry of a contact's timeline.
+    ActivityId, "act"
+);
+typed_id!(
+    /// One change of one contact attribute (the field history).
+    ChangeId, "chg"
+);
+typed_id!(
+    /// One merge of two contacts.
+    MergeId, "mrg"
+);
+typed_id!(
+    /// A contact import (an uploaded CSV or XLSX file and its run).
+    ImportId, "imp"
+);
+typed_id!(
+    /// A contact export.
+    ExportId, "exp"
+);
+typed_id!(
+    /// A file kept by the server (an uploaded import, a finished export).
+    FileId, "file"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,10 @@ pub mod mail;
 pub mod net;
 pub mod seal;
 pub mod signals;
+pub mod sql;
 pub mod telemetry;
 pub mod time;
 pub mod totp;
 
 pub use config::Config;
-pub use db::{Backend, Db, Tx};
+pub use db::{Backend, Conn, Db, Tx};

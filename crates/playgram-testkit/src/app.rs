@@ -20,7 +20,7 @@ use crate::smtp::FakeSmtp;
 pub const PUBLIC_URL: &str = "http://playgram.test";
 
 /// The built-in schedules, all turned off (see `maintenance::SCHEDULES`).
-pub const OFF_CRON: &str = "maintenance.sweep=off; maintenance.prune=off";
+pub const OFF_CRON: &str = "maintenance.sweep=off; maintenance.prune=off; contacts.retention=off";
 
 /// A running app with its own database and fake SMTP server. Dropping it stops the server and
 /// removes the database.

@@ -72,6 +72,13 @@ impl Role {
                 ReadEvents,
                 ReadWebhooks,
                 ManageWebhooks,
+                ReadContacts,
+                WriteContacts,
+                ManageContactSchema,
+                ImportContacts,
+                ExportContacts,
+                DeleteContacts,
+                ManageContactSettings,
             ],
             Role::Admin => &[
                 ReadWorkspace,
@@ -87,6 +94,13 @@ impl Role {
                 ReadEvents,
                 ReadWebhooks,
                 ManageWebhooks,
+                ReadContacts,
+                WriteContacts,
+                ManageContactSchema,
+                ImportContacts,
+                ExportContacts,
+                DeleteContacts,
+                ManageContactSettings,
             ],
             Role::Manager => &[
                 ReadWorkspace,
@@ -96,8 +110,15 @@ impl Role {
                 ReadJobs,
                 ReadEvents,
                 ReadWebhooks,
+                ReadContacts,
+                WriteContacts,
+                ManageContactSchema,
+                ImportContacts,
+                ExportContacts,
+                DeleteContacts,
             ],
-            Role::Agent | Role::Viewer => &[ReadWorkspace, ReadMembers],
+            Role::Agent => &[ReadWorkspace, ReadMembers, ReadContacts, WriteContacts],
+            Role::Viewer => &[ReadWorkspace, ReadMembers, ReadContacts],
         }
     }
 
@@ -138,6 +159,13 @@ pub enum Capability {
     ReadEvents,
     ReadWebhooks,
     ManageWebhooks,
+    ReadContacts,
+    WriteContacts,
+    ManageContactSchema,
+    ImportContacts,
+    ExportContacts,
+    DeleteContacts,
+    ManageContactSettings,
 }
 
 impl Capability {
@@ -161,6 +189,17 @@ impl Capability {
             Capability::ManageWebhooks => {
                 "Your role cannot change webhook endpoints, resend messages or manage request bins."
             }
+            Capability::ReadContacts => "Your role cannot see contacts.",
+            Capability::WriteContacts => "Your role cannot change contacts.",
+            Capability::ManageContactSchema => {
+                "Your role cannot change custom fields, segments, or rename and delete tags."
+            }
+            Capability::ImportContacts => "Your role cannot import contacts.",
+            Capability::ExportContacts => "Your role cannot export contacts.",
+            Capability::DeleteContacts => "Your role cannot delete or erase contacts.",
+            Capability::ManageContactSettings => {
+                "Your role cannot change the contact settings (erasure, retention)."
+            }
         }
     }
 }
@@ -179,10 +218,15 @@ pub enum Scope {
     EventsRead,
     WebhooksRead,
     WebhooksWrite,
+    ContactsRead,
+    ContactsWrite,
+    ContactsManage,
+    ContactsExport,
+    ContactsSettings,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 15] = [
         Scope::WorkspaceRead,
         Scope::MembersWrite,
         Scope::ApiKeysRead,
@@ -193,6 +237,11 @@ impl Scope {
         Scope::EventsRead,
         Scope::WebhooksRead,
         Scope::WebhooksWrite,
+        Scope::ContactsRead,
+        Scope::ContactsWrite,
+        Scope::ContactsManage,
+        Scope::ContactsExport,
+        Scope::ContactsSettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -207,6 +256,11 @@ impl Scope {
             Scope::EventsRead => "events:read",
             Scope::WebhooksRead => "webhooks:read",
             Scope::WebhooksWrite => "webhooks:write",
+            Scope::ContactsRead => "contacts:read",
+            Scope::ContactsWrite => "contacts:write",
+            Scope::ContactsManage => "contacts:manage",
+            Scope::ContactsExport => "contacts:export",
+            Scope::ContactsSettings => "contacts:settings",
         }
     }
 
@@ -228,6 +282,21 @@ impl Scope {
             Scope::WebhooksWrite => {
                 "Read webhooks; create, change and delete endpoints and request bins; resend messages."
             }
+            Scope::ContactsRead => {
+                "Read contacts, tags, fields, segments, timelines and consent; check consent."
+            }
+            Scope::ContactsWrite => {
+                "Read contacts; create, change, tag and merge them, record consent, upsert by identity."
+            }
+            Scope::ContactsManage => {
+                "Read contacts; manage custom fields, segments and tags; import; delete and erase contacts."
+            }
+            Scope::ContactsExport => {
+                "Read contacts; export them (CSV, JSON, XLSX) and export one contact's data (GDPR)."
+            }
+            Scope::ContactsSettings => {
+                "Change the contact settings: erase mode, retention, default country."
+            }
         }
     }
 
@@ -244,6 +313,16 @@ impl Scope {
             Scope::EventsRead => &[ReadEvents],
             Scope::WebhooksRead => &[ReadWebhooks],
             Scope::WebhooksWrite => &[ReadWebhooks, ManageWebhooks],
+            Scope::ContactsRead => &[ReadContacts],
+            Scope::ContactsWrite => &[ReadContacts, WriteContacts],
+            Scope::ContactsManage => &[
+                ReadContacts,
+                ManageContactSchema,
+                ImportContacts,
+                DeleteContacts,
+            ],
+            Scope::ContactsExport => &[ReadContacts, ExportContacts],
+            Scope::ContactsSettings => &[ManageContactSettings],
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Actor, Principal};
+use crate::contacts::events as contacts;
 use crate::webhooks::events as webhooks;
 
 /// The `data` of one event type.
@@ -59,6 +60,14 @@ pub fn catalog() -> Vec<EventType> {
         entry::<webhooks::EndpointCreated>(),
         entry::<webhooks::EndpointDeleted>(),
         entry::<webhooks::EndpointDisabled>(),
+        entry::<contacts::ContactCreated>(),
+        entry::<contacts::ContactUpdated>(),
+        entry::<contacts::ContactDeleted>(),
+        entry::<contacts::ContactMerged>(),
+        entry::<contacts::ContactTagAdded>(),
+        entry::<contacts::ContactTagRemoved>(),
+        entry::<contacts::ContactConsentChanged>(),
+        entry::<contacts::ContactImportFinished>(),
     ];
     types.sort_by_key(|t| t.name);
     types

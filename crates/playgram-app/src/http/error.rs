@@ -97,6 +97,51 @@ impl AppError {
         })
     }
 
+    /// 422 `validation_failed` for fields whose names are data (custom contact fields such as
+    /// `fields.plan`, import columns): the same envelope as [`AppError::validation`].
+    pub fn validation_named(fields: BTreeMap<String, String>) -> Self {
+        let first = fields
+            .iter()
+            .next()
+            .map(|(name, message)| format!("{name}: {message}"))
+            .unwrap_or_else(|| "Some fields are invalid.".into());
+        AppError::Client(ClientError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: first,
+            details: Some(serde_json::json!({ "fields": fields })),
+            retry_after: None,
+        })
+    }
+
+    /// Every per-field message, whatever the field's name (see [`AppError::validation_named`]).
+    pub fn named_field_errors(&self) -> BTreeMap<String, String> {
+        match self {
+            AppError::Client(ClientError {
+                details: Some(details),
+                ..
+            }) => details
+                .get("fields")
+                .and_then(Value::as_object)
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// The same error with `details` attached (a conflict naming the other resource).
+    pub fn with_details(mut self, value: Value) -> Self {
+        if let AppError::Client(c) = &mut self {
+            c.details = Some(value);
+        }
+        self
+    }
+
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         Self::validation(FieldErrors::from([(field, message.into())]))
     }

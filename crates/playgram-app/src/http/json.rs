@@ -76,3 +76,11 @@ pub fn optional_json<T: DeserializeOwned + Default>(
         AppError::bad_request("invalid_json", format!("The body is not valid JSON: {e}"))
     })
 }
+
+/// For a PATCH field, `#[serde(default, deserialize_with = "crate::http::json::present")]` on an
+/// `Option<Option<T>>` tells "absent" (outer `None`, by `default`) from `null` (`Some(None)`).
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

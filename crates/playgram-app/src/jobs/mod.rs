@@ -38,6 +38,12 @@ pub fn registry(state: &AppState) -> Registry {
         })
         .register(NotifyDisabledJob {
             state: state.clone(),
+        })
+        .register(crate::contacts::bulk::BulkJob {
+            state: state.clone(),
+        })
+        .register(crate::contacts::gdpr::RetentionJob {
+            state: state.clone(),
         });
     registry
 }

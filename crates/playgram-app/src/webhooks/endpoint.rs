@@ -56,29 +56,22 @@ pub struct EndpointIn {
     #[serde(default)]
     pub description: Option<String>,
     /// Event types (`member.joined`) or families (`member.*`); omitted or null for every event.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::json::present")]
     pub event_types: Option<Option<Vec<String>>>,
     /// Conditions on the event's `data`, all of which must hold.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::json::present")]
     pub filter: Option<Option<Vec<Condition>>>,
     #[serde(default)]
     pub enabled: Option<bool>,
     /// Deliveries per second at most; null for no limit.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::json::present")]
     pub rate_limit: Option<Option<u32>>,
     /// Requests in flight at once (per instance), 1 to 256; default 20.
     #[serde(default)]
     pub max_in_flight: Option<u32>,
     /// Extra request headers sent with every delivery.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::json::present")]
     pub headers: Option<Option<BTreeMap<String, String>>>,
-}
-
-/// Tells "absent" (outer `None`, by `default`) from `null` (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl EndpointIn {

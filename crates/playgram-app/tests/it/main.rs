@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_keys;
+mod contacts;
 mod dashboard_jobs;
 mod dashboard_webhooks;
 mod events;

@@ -260,6 +260,18 @@ pub const KEYS: &[Key] = &[
         "600",
     ),
     key(
+        "contacts_import_max_bytes",
+        "PLAYGRAM_CONTACTS_IMPORT_MAX_BYTES",
+        "a whole number above 0: the largest CSV or XLSX file a contact import accepts",
+        "52428800",
+    ),
+    key(
+        "contacts_export_ttl_hours",
+        "PLAYGRAM_CONTACTS_EXPORT_TTL_HOURS",
+        "a whole number of hours above 0: how long a finished contact export can be downloaded",
+        "24",
+    ),
+    key(
         "cron",
         "PLAYGRAM_CRON",
         "overrides of built-in schedules, `NAME=MIN HOUR DAY MONTH WEEKDAY` or `NAME=off`, separated by `;`",

@@ -67,6 +67,8 @@ pub struct Config {
     pub request_bin_retention_hours: i64,
     pub request_bin_max_body_bytes: usize,
     pub request_bin_rate_per_minute: u32,
+    pub contacts_import_max_bytes: usize,
+    pub contacts_export_ttl_hours: i64,
     /// Cron overrides by schedule name (checked against the schedules when the worker starts).
     pub cron: BTreeMap<String, String>,
 }
@@ -276,6 +278,10 @@ impl Layers {
             request_bin_rate_per_minute: self.parse("request_bin_rate_per_minute", |v| {
                 v.parse().ok().filter(|n| *n > 0)
             })?,
+            contacts_import_max_bytes: self.parse("contacts_import_max_bytes", |v| {
+                v.parse().ok().filter(|n| *n > 0)
+            })?,
+            contacts_export_ttl_hours: self.parse("contacts_export_ttl_hours", positive)?,
             cron: match self.get("cron") {
                 Some(_) => self.parse("cron", parse_cron_overrides)?,
                 None => BTreeMap::new(),

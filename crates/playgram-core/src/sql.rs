@@ -1,0 +1,113 @@
+//! SQL built at run time (filters, bulk statements): the text with `$N` placeholders and the values
+//! to bind, in order. [`bind_args!`] binds them onto a `sqlx::query`/`query_as`/`query_scalar` of
+//! either backend.
+
+/// One value bound to a placeholder.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// SQL NULL (typed as text, which both backends accept for a nullable column of any type
+    /// compared with `IS NULL`).
+    Null,
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(value: &String) -> Self {
+        Arg::Text(value.clone())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
+}
+
+impl From<f64> for Arg {
+    fn from(value: f64) -> Self {
+        Arg::Float(value)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(value: bool) -> Self {
+        Arg::Bool(value)
+    }
+}
+
+impl<T: Into<Arg>> From<Option<T>> for Arg {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Arg::Null, Into::into)
+    }
+}
+
+/// A statement being written: text and arguments grow together, so a placeholder always names
+/// the argument pushed with it.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds an argument and returns its placeholder (`$N`).
+    pub fn arg(&mut self, value: impl Into<Arg>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Placeholders for each value, comma-separated (for `IN (…)`).
+    pub fn list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) -> String {
+        values
+            .into_iter()
+            .map(|v| self.arg(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Binds every [`Arg`] of `$args` (an iterator of `&Arg`) onto the query `$query`, in order.
+#[macro_export]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::sql::Arg::Text(v) => query.bind(v.clone()),
+                $crate::sql::Arg::Int(v) => query.bind(*v),
+                $crate::sql::Arg::Float(v) => query.bind(*v),
+                $crate::sql::Arg::Bool(v) => query.bind(*v),
+                $crate::sql::Arg::Null => query.bind(None::<String>),
+            };
+        }
+        query
+    }};
+}
