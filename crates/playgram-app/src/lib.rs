@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod events;
+pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod maintenance;

@@ -3,7 +3,8 @@
 //!   attempts, one-time page messages nobody came back for;
 //! - `maintenance.prune` (hourly): finished jobs past their retention, old job statistics, and
 //!   events older than the outbox retention, finished webhook messages and attempts older than the
-//!   delivery log's retention, request-bin captures past theirs (and beyond 1,000 per bin).
+//!   delivery log's retention, request-bin captures past theirs (and beyond 1,000 per bin), and expired stored files
+//!   (contact exports past their download window, imports never started).
 //!
 //! - `contacts.retention` (daily, 03:41 UTC): erases the contacts of workspaces with a retention
 //!   policy that have been inactive longer than it allows (see `contacts::gdpr`).
@@ -87,12 +88,14 @@ impl Job for PruneJob {
             crate::webhooks::bins::capture::KEEP_PER_BIN,
         )
         .await?;
+        let files = crate::files::prune(&self.db).await?;
         tracing::info!(
             jobs,
             events,
             webhook_messages,
             captures,
-            "pruned finished jobs, old events, the old webhook log and old request-bin captures"
+            files,
+            "pruned finished jobs, old events, the old webhook log, old request-bin captures and expired files"
         );
         Ok(())
     }

@@ -226,6 +226,46 @@ fn api() -> Router<AppState> {
             "/segments/{id}/contacts",
             get(contacts::api::segments::list_segment_contacts),
         )
+        // Contact imports (the upload has its own size limit: contacts_import_max_bytes) and exports
+        .route(
+            "/contact-imports",
+            get(contacts::imports::api::list_imports).post(axum::handler::Handler::layer(
+                contacts::imports::api::create_import,
+                DefaultBodyLimit::disable(),
+            )),
+        )
+        .route(
+            "/contact-imports/{id}",
+            get(contacts::imports::api::get_import),
+        )
+        .route(
+            "/contact-imports/{id}/preview",
+            post(contacts::imports::api::preview_import),
+        )
+        .route(
+            "/contact-imports/{id}/start",
+            post(contacts::imports::api::start_import),
+        )
+        .route(
+            "/contact-imports/{id}/cancel",
+            post(contacts::imports::api::cancel_import),
+        )
+        .route(
+            "/contact-imports/{id}/errors",
+            get(contacts::imports::api::get_import_errors),
+        )
+        .route(
+            "/contact-exports",
+            get(contacts::exports::api::list_exports).post(contacts::exports::api::create_export),
+        )
+        .route(
+            "/contact-exports/{id}",
+            get(contacts::exports::api::get_export),
+        )
+        .route(
+            "/contact-exports/{id}/download",
+            get(contacts::exports::api::download_export),
+        )
         // Request bins: /request-bins, /{id}, /{id}/captures, /{id}/captures/{capture_id}, /{id}/stream
         .merge(webhooks::bins::api_routes())
         .fallback(api_not_found)

@@ -9,9 +9,12 @@ pub enum Arg {
     Int(i64),
     Float(f64),
     Bool(bool),
-    /// SQL NULL (typed as text, which both backends accept for a nullable column of any type
-    /// compared with `IS NULL`).
+    /// SQL NULL typed as text (for text columns, and `$N IS NULL` tests).
     Null,
+    /// SQL NULL typed as a big integer (PostgreSQL refuses a text NULL in a BIGINT column).
+    NullInt,
+    /// SQL NULL typed as a double.
+    NullFloat,
 }
 
 impl From<&str> for Arg {
@@ -94,7 +97,9 @@ impl Sql {
     }
 }
 
-/// Binds every [`Arg`] of `$args` (an iterator of `&Arg`) onto the query `$query`, in order.
+/// Binds every [`Arg`] of `$args`. On PostgreSQL a statement's text is prepared once per
+/// connection with the types of its first binds: the same text must always get the same types
+/// (an `Int` where an `i32` was bound before fails with "incorrect binary data format"). (an iterator of `&Arg`) onto the query `$query`, in order.
 #[macro_export]
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
@@ -106,8 +111,47 @@ macro_rules! bind_args {
                 $crate::sql::Arg::Float(v) => query.bind(*v),
                 $crate::sql::Arg::Bool(v) => query.bind(*v),
                 $crate::sql::Arg::Null => query.bind(None::<String>),
+                $crate::sql::Arg::NullInt => query.bind(None::<i64>),
+                $crate::sql::Arg::NullFloat => query.bind(None::<f64>),
             };
         }
         query
     }};
+}
+
+/// Inserts many rows with one statement per few hundred rows (in the caller's transaction):
+/// `INSERT INTO {table} ({columns}) VALUES (…), (…) {suffix}`. Each row has one value per column.
+/// Placeholders are bare `?` on SQLite (see `db::placeholders` for why) and `$N` on PostgreSQL.
+pub async fn insert_many(
+    tx: &mut crate::Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Arg>],
+    suffix: &str,
+) -> sqlx::Result<u64> {
+    // Both backends accept far more, but long statements gain nothing past this.
+    const MAX_PARAMS: usize = 8_000;
+    let per = (MAX_PARAMS / columns.len().max(1)).max(1);
+    let backend = tx.backend();
+    let mut affected = 0;
+    for chunk in rows.chunks(per) {
+        let mut text = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut args: Vec<&Arg> = Vec::with_capacity(chunk.len() * columns.len());
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push('(');
+            text.push_str(&crate::db::placeholders(backend, args.len() + 1, row.len()));
+            text.push(')');
+            args.extend(row.iter());
+        }
+        if !suffix.is_empty() {
+            text.push(' ');
+            text.push_str(suffix);
+        }
+        affected += crate::on_tx!(tx, conn => bind_args!(sqlx::query(sqlx::AssertSqlSafe(text.clone())), args.iter().copied())
+            .execute(conn).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(affected)
 }

@@ -285,6 +285,11 @@ impl Drop for TestApp {
 /// Logs go to the test output when `PLAYGRAM_TEST_LOG` is set (for example `PLAYGRAM_TEST_LOG=debug`).
 fn init_logging() {
     if let Ok(level) = std::env::var("PLAYGRAM_TEST_LOG") {
-        playgram_core::telemetry::init(&level, &playgram_core::config::LogFormat::Text);
+        // The writer runs while its guard lives: keep it for the whole test process.
+        if let Some(guard) =
+            playgram_core::telemetry::init(&level, &playgram_core::config::LogFormat::Text)
+        {
+            std::mem::forget(guard);
+        }
     }
 }

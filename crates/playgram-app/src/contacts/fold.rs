@@ -3,6 +3,9 @@
 //! `José` is found by `jose` and `Jose` by `josé` whether SQLite's FTS5 or PostgreSQL's full-text
 //! search runs the query.
 //!
+//! A query's words must all be found; the last one may be the start of a word (`ana nu` finds
+//! Ana Núñez), the others are whole words (so `p7@example.com` does not find p70@example.com).
+//!
 //! The document is plain words separated by spaces (FTS5's `unicode61` and PostgreSQL's `simple`
 //! configuration then agree on what a word is): the workspace's token first (every query requires
 //! it, so the index only answers within one workspace), then the name, each email split at its
@@ -112,17 +115,32 @@ pub fn query_words(query: &str) -> Option<Vec<String>> {
     (!words.is_empty()).then_some(words)
 }
 
-/// The FTS5 `MATCH` expression: the workspace token and every word as a prefix.
+/// The FTS5 `MATCH` expression: the workspace token, every word, the last one as a prefix (it
+/// may be still being typed).
 pub fn sqlite_match(workspace_id: &WorkspaceId, words: &[String]) -> String {
     let mut parts = vec![format!("\"{}\"", workspace_token(workspace_id))];
-    parts.extend(words.iter().map(|w| format!("\"{w}\"*")));
+    let last = words.len().saturating_sub(1);
+    parts.extend(words.iter().enumerate().map(|(i, w)| {
+        if i == last {
+            format!("\"{w}\"*")
+        } else {
+            format!("\"{w}\"")
+        }
+    }));
     parts.join(" AND ")
 }
 
-/// The PostgreSQL `to_tsquery('simple', …)` text: the workspace token and every word as a prefix.
+/// The PostgreSQL `to_tsquery('simple', …)` text, as [`sqlite_match`].
 pub fn postgres_tsquery(workspace_id: &WorkspaceId, words: &[String]) -> String {
     let mut parts = vec![workspace_token(workspace_id)];
-    parts.extend(words.iter().map(|w| format!("{w}:*")));
+    let last = words.len().saturating_sub(1);
+    parts.extend(words.iter().enumerate().map(|(i, w)| {
+        if i == last {
+            format!("{w}:*")
+        } else {
+            w.clone()
+        }
+    }));
     parts.join(" & ")
 }
 
@@ -155,8 +173,8 @@ mod tests {
         let ws = WorkspaceId::new();
         let words = query_words("ana k").unwrap_or_default();
         let fts = sqlite_match(&ws, &words);
-        assert!(fts.ends_with("AND \"ana\"* AND \"k\"*"), "{fts}");
-        assert!(postgres_tsquery(&ws, &words).ends_with("& ana:* & k:*"));
+        assert!(fts.ends_with("AND \"ana\" AND \"k\"*"), "{fts}");
+        assert!(postgres_tsquery(&ws, &words).ends_with("& ana & k:*"));
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct Profile {
     pub timezone: Option<Option<String>>,
     /// Field key → the rows to store (empty: clear).
     pub fields: BTreeMap<String, Vec<StoredValue>>,
+    /// Identities to link (those it has already keep theirs; a new username replaces the old).
+    pub add_identities: Vec<(Channel, String, Option<String>)>,
 }
 
 /// A checked new contact.

@@ -16,7 +16,8 @@ use playgram_core::{Conn, Tx, on_conn, on_tx};
 use serde_json::json;
 
 use super::events::ContactMerged;
-use super::model::ContactOut;
+use super::fields::FieldSet;
+use super::model::{Contact, ContactOut};
 use super::service::{Context, found_live};
 use super::store;
 use super::timeline::{self, By};
@@ -70,7 +71,6 @@ pub async fn merge(
         ));
     }
     let context = Context::load(&mut Conn::Db(&state.db), ws).await?;
-    let by = By::of(principal);
     let mut tx = state.db.begin().await?;
     let primary = found_live(&mut Conn::Tx(&mut tx), ws, primary_id).await?;
     let other = found_live(&mut Conn::Tx(&mut tx), ws, other_id)
@@ -82,13 +82,43 @@ pub async fn merge(
                 e
             }
         })?;
+    merge_in(
+        &mut tx,
+        ws,
+        &primary,
+        &other,
+        &context.fields,
+        &By::of(principal),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Entry::by(principal, "contact.merged")
+            .target(&primary.row.id)
+            .details(json!({ "merged_contact_id": other.row.id })),
+    )
+    .await?;
+    let merged = super::service::found(&mut Conn::Tx(&mut tx), ws, primary.row.id.as_str()).await?;
+    tx.commit().await?;
+    Ok(merged)
+}
+
+/// Folds `other` into `primary` in the caller's transaction (the merge log, the timeline entry and
+/// `contact.merged` included; the audit entry is the caller's).
+pub async fn merge_in(
+    tx: &mut Tx,
+    ws: &WorkspaceId,
+    primary: &Contact,
+    other: &Contact,
+    fields: &FieldSet,
+    by: &By,
+) -> Result<()> {
     let p = &primary.row.id;
     let o = &other.row.id;
     let snapshot = json!({
-        "contact": ContactOut::of(&other, &context.fields),
-        "consents": super::consent::current(&mut Conn::Tx(&mut tx), o).await?,
+        "contact": ContactOut::of(other, fields),
+        "consents": super::consent::current(&mut Conn::Tx(tx), o).await?,
     });
-    let moved = |table: &str| format!("UPDATE {table} SET contact_id = $1 WHERE contact_id = $2");
     for table in ["contact_emails", "contact_phones", "contact_identities"] {
         let offset = if table == "contact_identities" {
             ""
@@ -96,12 +126,12 @@ pub async fn merge(
             ", position = position + 100"
         };
         let sql = format!("UPDATE {table} SET contact_id = $1{offset} WHERE contact_id = $2");
-        exec(&mut tx, &sql, p, o).await?;
+        exec(tx, &sql, p, o).await?;
     }
-    exec(&mut tx, "INSERT INTO contact_tags (contact_id, tag_id, workspace_id, created_at) \
+    exec(tx, "INSERT INTO contact_tags (contact_id, tag_id, workspace_id, created_at) \
         SELECT $1, tag_id, workspace_id, created_at FROM contact_tags WHERE contact_id = $2 ON CONFLICT DO NOTHING", p, o).await?;
     exec(
-        &mut tx,
+        tx,
         "UPDATE contact_values SET contact_id = $1 WHERE contact_id = $2 AND field_id NOT IN \
         (SELECT field_id FROM contact_values WHERE contact_id = $1)",
         p,
@@ -109,14 +139,14 @@ pub async fn merge(
     )
     .await?;
     // Consent: the primary's older records give way to the other's newer ones.
-    exec(&mut tx, "DELETE FROM contact_consents WHERE contact_id = $1 AND EXISTS (SELECT 1 FROM contact_consents n \
+    exec(tx, "DELETE FROM contact_consents WHERE contact_id = $1 AND EXISTS (SELECT 1 FROM contact_consents n \
         WHERE n.contact_id = $2 AND n.channel = contact_consents.channel AND n.purpose = contact_consents.purpose \
         AND n.recorded_at > contact_consents.recorded_at)", p, o).await?;
-    exec(&mut tx, "UPDATE contact_consents SET contact_id = $1 WHERE contact_id = $2 AND NOT EXISTS (SELECT 1 FROM \
+    exec(tx, "UPDATE contact_consents SET contact_id = $1 WHERE contact_id = $2 AND NOT EXISTS (SELECT 1 FROM \
         contact_consents k WHERE k.contact_id = $1 AND k.channel = contact_consents.channel AND k.purpose = contact_consents.purpose)", p, o).await?;
     for (table, column) in REASSIGNED {
-        let sql = moved(table).replace("contact_id", column);
-        exec(&mut tx, &sql, p, o).await?;
+        let sql = format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2");
+        exec(tx, &sql, p, o).await?;
     }
     // Earlier merges into the other now point at the primary.
     on_tx!(tx, conn => sqlx::query("UPDATE contact_merges SET primary_id = $1 WHERE workspace_id = $2 AND primary_id = $3")
@@ -140,9 +170,9 @@ pub async fn merge(
     row.last_seen_at = row.last_seen_at.max(other.row.last_seen_at);
     let now = now_ms();
     row.updated_at = now;
-    store::update_profile(&mut tx, &row).await?;
-    store::delete(&mut tx, ws, o).await?;
-    store::refresh_search(&mut tx, ws, p).await?;
+    store::update_profile(tx, &row).await?;
+    store::delete(tx, ws, o).await?;
+    store::refresh_search(tx, ws, p).await?;
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO contact_merges (id, workspace_id, primary_id, merged_id, snapshot, actor_type, actor_id, merged_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -150,36 +180,28 @@ pub async fn merge(
         .bind(by.kind).bind(&by.id).bind(now)
         .execute(conn).await.map(|_| ()))?;
     timeline::record(
-        &mut tx,
+        tx,
         ws,
         p,
         "merged",
         &format!("Merged with {}", other.display_name()),
         &json!({ "merged_contact_id": o, "name": other.display_name() }),
-        &by,
+        by,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        Entry::by(principal, "contact.merged")
-            .target(p)
-            .details(json!({ "merged_contact_id": o })),
-    )
-    .await?;
-    let merged = super::service::found(&mut Conn::Tx(&mut tx), ws, p.as_str()).await?;
+    let merged = super::service::found(&mut Conn::Tx(tx), ws, p.as_str()).await?;
     catalog::emit(
-        &mut tx,
+        tx,
         ws,
         &ContactMerged {
             contact_id: p.clone(),
             merged_contact_id: o.clone(),
-            contact: ContactOut::of(&merged, &context.fields),
-            actor: by,
+            contact: ContactOut::of(&merged, fields),
+            actor: by.clone(),
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(merged)
+    Ok(())
 }
 
 async fn exec(tx: &mut Tx, sql: &str, primary: &ContactId, other: &ContactId) -> sqlx::Result<()> {

@@ -419,3 +419,24 @@ pub async fn ids_after(
     let ids: Vec<ContactId> = on_conn!(c, conn => bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(conn).await)?;
     Ok(ids)
 }
+
+/// Up to `limit` contacts matching `f` after `after`, in id order (exports).
+pub async fn rows_after(
+    c: &mut Conn<'_>,
+    ws: &WorkspaceId,
+    f: &Resolved,
+    after: Option<&ContactId>,
+    limit: i64,
+) -> Result<Vec<ContactRow>> {
+    let backend = c.backend();
+    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM contacts c"));
+    where_clause(&mut sql, backend, ws, f);
+    if let Some(after) = after {
+        let a = sql.arg(after.as_str());
+        sql.push(&format!(" AND c.id > {a}"));
+    }
+    let l = sql.arg(limit);
+    sql.push(&format!(" ORDER BY c.id LIMIT {l}"));
+    let rows: Vec<ContactRow> = on_conn!(c, conn => bind_args!(sqlx::query_as(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(conn).await)?;
+    Ok(rows)
+}

@@ -339,6 +339,37 @@ pub async fn apply_in(
             field_writes.push((field.id.clone(), rows.clone()));
         }
     }
+    let linking: Vec<(Channel, String, Option<String>)> = p
+        .add_identities
+        .iter()
+        .filter(|(c, id, username)| {
+            !contact.parts.identities.iter().any(|i| {
+                i.channel == c.as_str()
+                    && &i.external_id == id
+                    && (username.is_none() || &i.username == username)
+            })
+        })
+        .cloned()
+        .collect();
+    if !linking.is_empty() {
+        let mut after = contact.parts.identities.clone();
+        for (channel, external_id, username) in &linking {
+            match after
+                .iter_mut()
+                .find(|i| i.channel == channel.as_str() && &i.external_id == external_id)
+            {
+                Some(known) => known.username.clone_from(username),
+                None => after.push(IdentityRow {
+                    contact_id: row.id.clone(),
+                    channel: channel.as_str().to_owned(),
+                    external_id: external_id.clone(),
+                    username: username.clone(),
+                    created_at: now_ms(),
+                }),
+            }
+        }
+        change("identities", json!(contact.parts.identities), json!(after));
+    }
     if changes.is_empty() {
         return Ok(changes);
     }
@@ -348,9 +379,30 @@ pub async fn apply_in(
         Some(&row.id),
         p.emails.as_deref().unwrap_or_default(),
         p.phones.as_deref().unwrap_or_default(),
-        &[],
+        &linking,
     )
     .await?;
+    for (channel, external_id, username) in &linking {
+        let known = contact
+            .parts
+            .identities
+            .iter()
+            .any(|i| i.channel == channel.as_str() && &i.external_id == external_id);
+        if known {
+            store::set_username(tx, ws, *channel, external_id, username.as_deref()).await?;
+        } else {
+            let identity = IdentityRow {
+                contact_id: row.id.clone(),
+                channel: channel.as_str().to_owned(),
+                external_id: external_id.clone(),
+                username: username.clone(),
+                created_at: now_ms(),
+            };
+            store::insert_identity(tx, ws, &identity)
+                .await
+                .map_err(unique_to_conflict)?;
+        }
+    }
     let now = now_ms();
     row.updated_at = now;
     store::update_profile(tx, &row).await?;

@@ -176,7 +176,7 @@ pub async fn set_emails(
     for (position, email) in emails.iter().enumerate() {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO contact_emails (workspace_id, email, contact_id, position) VALUES ($1, $2, $3, $4)")
-            .bind(ws).bind(email).bind(id).bind(position as i32).execute(conn).await.map(|_| ()))?;
+            .bind(ws).bind(email).bind(id).bind(position as i64).execute(conn).await.map(|_| ()))?;
     }
     Ok(())
 }
@@ -192,7 +192,7 @@ pub async fn set_phones(
     for (position, phone) in phones.iter().enumerate() {
         on_tx!(tx, conn => sqlx::query(
             "INSERT INTO contact_phones (workspace_id, phone, contact_id, position) VALUES ($1, $2, $3, $4)")
-            .bind(ws).bind(phone).bind(id).bind(position as i32).execute(conn).await.map(|_| ()))?;
+            .bind(ws).bind(phone).bind(id).bind(position as i64).execute(conn).await.map(|_| ()))?;
     }
     Ok(())
 }

@@ -29,6 +29,20 @@ pub async fn emit<E: EventData>(
     playgram_core::events::emit(tx, workspace_id, E::TYPE, data).await
 }
 
+/// Writes many catalogued events of one type in the caller's transaction (imports).
+pub async fn emit_many<E: EventData>(
+    tx: &mut Tx,
+    workspace_id: &WorkspaceId,
+    data: &[E],
+) -> sqlx::Result<()> {
+    let texts = data
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    playgram_core::events::emit_many(tx, workspace_id, E::TYPE, &texts).await
+}
+
 /// One entry of `GET /api/v1/event-types`.
 #[derive(Clone, Debug, Serialize)]
 pub struct EventType {

@@ -38,9 +38,15 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
     let response = super::request_id::scope(
         id.clone(),
         async {
-            if declared_length(req.headers())
-                .is_some_and(|len| len > state.config.max_body_bytes as u64)
-            {
+            let limit = if crate::contacts::imports::is_upload(&method, &path) {
+                state
+                    .config
+                    .contacts_import_max_bytes
+                    .max(state.config.max_body_bytes)
+            } else {
+                state.config.max_body_bytes
+            };
+            if declared_length(req.headers()).is_some_and(|len| len > limit as u64) {
                 return super::json::payload_too_large().into_response();
             }
             if let Err(error) = csrf::check(&state, &method, &path, req.headers()).await {

@@ -44,6 +44,12 @@ pub fn registry(state: &AppState) -> Registry {
         })
         .register(crate::contacts::gdpr::RetentionJob {
             state: state.clone(),
+        })
+        .register(crate::contacts::imports::job::ImportJob {
+            state: state.clone(),
+        })
+        .register(crate::contacts::exports::job::ExportJob {
+            state: state.clone(),
         });
     registry
 }

@@ -5,7 +5,9 @@
 mod bulk;
 mod consent;
 mod crud;
+mod exports;
 mod gdpr;
+mod imports;
 mod lists;
 mod merge;
 mod schema;

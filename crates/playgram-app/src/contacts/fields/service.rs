@@ -143,7 +143,8 @@ fn parse_label(text: &str, errors: &mut FieldErrors) -> String {
     label
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: FieldIn) -> Result<FieldRow> {
+/// A new field's definition, every part checked (not stored yet).
+pub fn build(ws: &playgram_core::ids::WorkspaceId, input: FieldIn) -> Result<FieldRow> {
     let mut errors = FieldErrors::new();
     let label = parse_label(input.label.as_deref().unwrap_or_default(), &mut errors);
     let key = match input.key.as_deref().filter(|k| !k.trim().is_empty()) {
@@ -166,9 +167,9 @@ pub async fn create(state: &AppState, principal: &Principal, input: FieldIn) -> 
         return Err(AppError::validation(errors));
     }
     let now = now_ms();
-    let row = FieldRow {
+    Ok(FieldRow {
         id: FieldId::new(),
-        workspace_id: principal.workspace_id.clone(),
+        workspace_id: ws.clone(),
         key,
         label,
         kind: kind.as_str().to_owned(),
@@ -176,7 +177,11 @@ pub async fn create(state: &AppState, principal: &Principal, input: FieldIn) -> 
         description,
         created_at: now,
         updated_at: now,
-    };
+    })
+}
+
+pub async fn create(state: &AppState, principal: &Principal, input: FieldIn) -> Result<FieldRow> {
+    let row = build(&principal.workspace_id, input)?;
     let mut tx = state.db.begin().await?;
     let existing = store::all(&mut Conn::Tx(&mut tx), &row.workspace_id).await?;
     if existing.by_key(&row.key).is_some() {
