@@ -75,6 +75,17 @@ enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Contacts: a CSV import's time, and list and search p50/p99 at that many contacts.
+    Contacts {
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+        /// Requests per measured query (one at a time).
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Run on PostgreSQL: an admin URL; a scratch database is created and dropped.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Outbound webhooks: deliveries/s to a local receiver with the log kept, and latency.
     Webhooks {
         #[arg(long, default_value_t = 20_000)]
@@ -306,6 +317,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 concurrency,
                 batch,
                 latency_jobs,
+                postgres,
+            })
+            .await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Contacts {
+                    contacts,
+                    requests,
+                    postgres,
+                },
+        } => {
+            crate::bench::contacts(crate::bench::ContactBench {
+                contacts,
+                requests,
                 postgres,
             })
             .await

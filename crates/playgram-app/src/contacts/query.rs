@@ -159,6 +159,17 @@ fn decode_cursor(sort: Sort, text: &str) -> Result<Cursor> {
     Ok(cursor)
 }
 
+/// The FROM clause: on SQLite a search reads the full-text index first and joins the contacts it
+/// names (the cost follows the matches, not the workspace's size); otherwise the contacts.
+fn from(backend: Backend, f: &Resolved) -> &'static str {
+    match (backend, &f.words) {
+        (Backend::Sqlite, Some(_)) => {
+            " FROM contacts_fts CROSS JOIN contacts c ON c.num = contacts_fts.rowid"
+        }
+        _ => " FROM contacts c",
+    }
+}
+
 /// Appends the WHERE conditions of `f` (after `c.workspace_id = … AND c.erased_at IS NULL`).
 pub fn where_clause(sql: &mut Sql, backend: Backend, ws: &WorkspaceId, f: &Resolved) {
     let w = sql.arg(ws.as_str());
@@ -169,9 +180,7 @@ pub fn where_clause(sql: &mut Sql, backend: Backend, ws: &WorkspaceId, f: &Resol
         match backend {
             Backend::Sqlite => {
                 let m = sql.arg(fold::sqlite_match(ws, words));
-                sql.push(&format!(
-                    " AND c.num IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH {m})"
-                ));
+                sql.push(&format!(" AND contacts_fts MATCH {m}"));
             }
             Backend::Postgres => {
                 let q = sql.arg(fold::postgres_tsquery(ws, words));
@@ -343,15 +352,55 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<ContactRow>, Option<String>)> {
     let backend = c.backend();
-    let after = cursor.map(|t| decode_cursor(sort, t)).transpose()?;
-    let mut sql = Sql::new(format!("SELECT {COLUMNS}, c.name_sort FROM contacts c"));
-    where_clause(&mut sql, backend, ws, f);
-    let (cmp, dir) = if sort.descending() {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
+    let after = cursor
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| decode_cursor(sort, t))
+        .transpose()?;
+    let rows = match (backend, &f.words, &mut *c) {
+        (Backend::Postgres, Some(words), Conn::Db(db)) => {
+            postgres_search(db, ws, f, words, sort, after.as_ref(), limit).await?
+        }
+        _ => {
+            let sql = page_sql(backend, ws, f, sort, after.as_ref(), limit, "");
+            fetch_ranked(c, &sql).await?
+        }
     };
-    if let Some(after) = &after {
+    let more = rows.len() as i64 > limit;
+    let mut rows: Vec<Ranked> = rows.into_iter().take(limit as usize).collect();
+    let next = match (more, rows.last()) {
+        (true, Some(last)) => Some(encode_cursor(sort, &last.row, Some(&last.name_sort))),
+        _ => None,
+    };
+    Ok((rows.drain(..).map(|r| r.row).collect(), next))
+}
+
+async fn fetch_ranked(c: &mut Conn<'_>, sql: &Sql) -> Result<Vec<Ranked>> {
+    let rows: Vec<Ranked> = on_conn!(c, conn => bind_args!(sqlx::query_as(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(conn).await)?;
+    Ok(rows)
+}
+
+/// The SELECT of a page: `limit + 1` rows (one more tells whether another page follows).
+fn page_sql(
+    backend: Backend,
+    ws: &WorkspaceId,
+    f: &Resolved,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+    extra: &str,
+) -> Sql {
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS}, c.name_sort{extra}{}",
+        from(backend, f)
+    ));
+    where_clause(&mut sql, backend, ws, f);
+    // A SQLite search in creation order walks the full-text index in its own row order (rows are
+    // numbered as they are inserted, which is creation order) and stops after the page, instead of
+    // sorting every match.
+    let fts_order = backend == Backend::Sqlite && f.words.is_some() && sort.column().is_none();
+    let cmp = if sort.descending() { "<" } else { ">" };
+    if let Some(after) = after {
         let id = sql.arg(after.id.as_str());
         match (sort.column(), &after.k) {
             (Some(column), CursorKey::Int(k)) => {
@@ -362,25 +411,88 @@ pub async fn page(
                 let k = sql.arg(k.as_str());
                 sql.push(&format!(" AND ({column}, c.id) {cmp} ({k}, {id})"));
             }
+            _ if fts_order => {
+                sql.push(&format!(
+                    " AND contacts_fts.rowid {cmp} (SELECT num FROM contacts WHERE id = {id})"
+                ));
+            }
             _ => {
                 sql.push(&format!(" AND c.id {cmp} {id}"));
             }
         }
     }
-    let order = match sort.column() {
-        Some(column) => format!(" ORDER BY {column} {dir}, c.id {dir}"),
-        None => format!(" ORDER BY c.id {dir}"),
-    };
+    sql.push(&order_by(sort, fts_order));
     let l = sql.arg(limit + 1);
-    sql.push(&format!("{order} LIMIT {l}"));
-    let rows: Vec<Ranked> = on_conn!(c, conn => bind_args!(sqlx::query_as(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(conn).await)?;
-    let more = rows.len() as i64 > limit;
-    let mut rows: Vec<Ranked> = rows.into_iter().take(limit as usize).collect();
-    let next = match (more, rows.last()) {
-        (true, Some(last)) => Some(encode_cursor(sort, &last.row, Some(&last.name_sort))),
-        _ => None,
+    sql.push(&format!(" LIMIT {l}"));
+    sql
+}
+
+fn order_by(sort: Sort, fts_order: bool) -> String {
+    let dir = if sort.descending() { "DESC" } else { "ASC" };
+    match sort.column() {
+        Some(column) => format!(" ORDER BY {column} {dir}, c.id {dir}"),
+        None if fts_order => format!(" ORDER BY contacts_fts.rowid {dir}"),
+        None => format!(" ORDER BY c.id {dir}"),
+    }
+}
+
+/// How many rows of the sorted list a PostgreSQL search checks before it asks the full-text
+/// index instead.
+const SCAN: i64 = 4_000;
+
+/// A search on PostgreSQL. The planner cannot tell a common word from a rare one, and picks either
+/// the sort's index (checking each row: fast when matches are dense, a full scan when they are
+/// rare) or the full-text index (every match, then sorted: fast when rare, slow when dense). So:
+/// first the sort's index over its first [`SCAN`] rows — a full page there is the right answer;
+/// else the matches are rare, and the full-text index gives them all, sorted.
+async fn postgres_search(
+    db: &playgram_core::Db,
+    ws: &WorkspaceId,
+    f: &Resolved,
+    words: &[String],
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<Ranked>> {
+    let playgram_core::db::Pool::Postgres(pool) = db.pool() else {
+        return Ok(Vec::new());
     };
-    Ok((rows.drain(..).map(|r| r.row).collect(), next))
+    let plain = Resolved {
+        words: None,
+        ..f.clone()
+    };
+    let mut sql = page_sql(
+        Backend::Postgres,
+        ws,
+        &plain,
+        sort,
+        after,
+        SCAN - 1,
+        ", c.search_vector",
+    );
+    let q = sql.arg(fold::postgres_tsquery(ws, words));
+    let l = sql.arg(limit + 1);
+    let text = format!(
+        "SELECT {COLUMNS}, c.name_sort FROM ({}) c WHERE c.search_vector @@ to_tsquery('simple', {q}){} LIMIT {l}",
+        sql.text,
+        order_by(sort, false)
+    );
+    let rows: Vec<Ranked> = bind_args!(sqlx::query_as(AssertSqlSafe(text)), &sql.args)
+        .fetch_all(pool)
+        .await?;
+    if rows.len() as i64 > limit {
+        return Ok(rows);
+    }
+    let sql = page_sql(Backend::Postgres, ws, f, sort, after, limit, "");
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL enable_indexscan = off")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<Ranked> = bind_args!(sqlx::query_as(AssertSqlSafe(sql.text.clone())), &sql.args)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok(rows)
 }
 
 #[derive(sqlx::FromRow)]
@@ -393,7 +505,7 @@ struct Ranked {
 /// How many contacts match `f`.
 pub async fn count(c: &mut Conn<'_>, ws: &WorkspaceId, f: &Resolved) -> Result<i64> {
     let backend = c.backend();
-    let mut sql = Sql::new("SELECT COUNT(*) FROM contacts c");
+    let mut sql = Sql::new(format!("SELECT COUNT(*){}", from(backend, f)));
     where_clause(&mut sql, backend, ws, f);
     let n: i64 = on_conn!(c, conn => bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_one(conn).await)?;
     Ok(n)
@@ -408,7 +520,7 @@ pub async fn ids_after(
     limit: i64,
 ) -> Result<Vec<ContactId>> {
     let backend = c.backend();
-    let mut sql = Sql::new("SELECT c.id FROM contacts c");
+    let mut sql = Sql::new(format!("SELECT c.id{}", from(backend, f)));
     where_clause(&mut sql, backend, ws, f);
     if let Some(after) = after {
         let a = sql.arg(after.as_str());
@@ -429,7 +541,7 @@ pub async fn rows_after(
     limit: i64,
 ) -> Result<Vec<ContactRow>> {
     let backend = c.backend();
-    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM contacts c"));
+    let mut sql = Sql::new(format!("SELECT {COLUMNS}{}", from(backend, f)));
     where_clause(&mut sql, backend, ws, f);
     if let Some(after) = after {
         let a = sql.arg(after.as_str());

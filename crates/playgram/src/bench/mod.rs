@@ -1,14 +1,17 @@
 //! `playgram bench …`: benchmarks kept with the code, each on a fresh database of its own.
 //! - `queue`: the job queue's enqueue and processing rates and pick-up latency.
+//! - `contacts`: importing a 100,000-row CSV, and list and search latency at that size.
 //! - `webhooks`: outbound webhook deliveries per second with the delivery log kept, and the
 //!   event-to-delivery latency.
 
+mod contacts;
 mod queue;
 mod webhooks;
 
 use anyhow::Context;
 use sqlx::Connection;
 
+pub use contacts::{ContactBench, contacts};
 pub use queue::{QueueBench, queue};
 pub use webhooks::{WebhookBench, webhooks};
 
