@@ -4,6 +4,10 @@
 //!
 //! A new resource joins by adding its rows to [`ENDPOINTS`] (with a placeholder for its id), a field
 //! to [`Foreign`] made in [`Foreign::create`], and its list endpoint to [`Foreign::snapshot`].
+//! Placeholders are replaced in request bodies too, so a body can name another of Beta's ids (a
+//! merge's `other_id`). Ids that travel in bodies and queries into one's own resources (merging a
+//! foreign contact into one's own, bulk actions, segments and tags in filters) answer their own
+//! refusals rather than 404: [`foreign_ids_in_bodies_and_queries_change_nothing`] checks those.
 
 use std::time::Duration;
 
@@ -13,8 +17,9 @@ use serde_json::{Value, json};
 
 struct Endpoint {
     method: &'static str,
-    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}` or
-    /// `{message}` is replaced by the other workspace's id.
+    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}`,
+    /// `{message}`, `{contact}`, `{contact2}`, `{visitor}` (an identity's external id), `{tag}`,
+    /// `{field}` or `{segment}` is replaced by the other workspace's id (in the body too).
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Only a signed-in person may call it (an API key gets 403 before any lookup).
@@ -70,6 +75,65 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint("GET", "/api/v1/webhook-messages/{message}"),
     endpoint("POST", "/api/v1/webhook-messages/{message}/resend"),
+    endpoint("GET", "/api/v1/contacts/{contact}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/contacts/{contact}")
+    },
+    endpoint("DELETE", "/api/v1/contacts/{contact}"),
+    Endpoint {
+        body: Some(|| json!({ "other_id": "{contact2}" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/merge")
+    },
+    Endpoint {
+        body: Some(|| json!({ "tags": ["Taken over"] })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/tags")
+    },
+    endpoint("DELETE", "/api/v1/contacts/{contact}/tags/{tag}"),
+    Endpoint {
+        body: Some(|| json!({ "channel": "website", "external_id": "intruder" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/identities")
+    },
+    endpoint(
+        "DELETE",
+        "/api/v1/contacts/{contact}/identities/website/{visitor}",
+    ),
+    endpoint("GET", "/api/v1/contacts/{contact}/timeline"),
+    endpoint("GET", "/api/v1/contacts/{contact}/history"),
+    endpoint("GET", "/api/v1/contacts/{contact}/consents"),
+    Endpoint {
+        body: Some(|| json!({ "channel": "email", "purpose": "marketing", "status": "opted_out" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/consents")
+    },
+    endpoint("GET", "/api/v1/contacts/{contact}/gdpr-export"),
+    endpoint("POST", "/api/v1/contacts/{contact}/erase"),
+    endpoint(
+        "GET",
+        "/api/v1/consent/check?channel=email&purpose=marketing&contact_id={contact}",
+    ),
+    endpoint(
+        "GET",
+        "/api/v1/consent/check?channel=email&purpose=marketing&identity_channel=website&external_id={visitor}",
+    ),
+    endpoint("GET", "/api/v1/tags/{tag}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/tags/{tag}")
+    },
+    endpoint("DELETE", "/api/v1/tags/{tag}"),
+    endpoint("GET", "/api/v1/contact-fields/{field}"),
+    Endpoint {
+        body: Some(|| json!({ "label": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/contact-fields/{field}")
+    },
+    endpoint("DELETE", "/api/v1/contact-fields/{field}"),
+    endpoint("GET", "/api/v1/segments/{segment}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/segments/{segment}")
+    },
+    endpoint("DELETE", "/api/v1/segments/{segment}"),
+    endpoint("GET", "/api/v1/segments/{segment}/contacts"),
 ];
 
 /// Real resources of the other workspace ("Beta"), and its owner to look at them.
@@ -124,6 +188,7 @@ impl Foreign {
             .as_str()
             .unwrap()
             .to_owned();
+        let contacts = Contacts::create(&owner).await;
         all_events_sequenced(app).await;
         let message = owner.browser.get("/api/v1/webhook-messages").await.ok()[0]["id"]
             .as_str()
@@ -138,6 +203,12 @@ impl Foreign {
             ("{invite}", invite),
             ("{job}", job),
             ("{workspace}", owner.workspace_id.clone()),
+            ("{contact}", contacts.contact),
+            ("{contact2}", contacts.second),
+            ("{visitor}", contacts.visitor),
+            ("{tag}", contacts.tag),
+            ("{field}", contacts.field),
+            ("{segment}", contacts.segment),
         ];
         Foreign { owner, ids }
     }
@@ -163,8 +234,19 @@ impl Foreign {
             "/api/v1/me",
             "/api/v1/webhook-endpoints",
             "/api/v1/webhook-messages",
+            "/api/v1/contacts",
+            "/api/v1/tags",
+            "/api/v1/contact-fields",
+            "/api/v1/segments",
+            "/api/v1/contact-tombstones",
+            "/api/v1/contact-settings",
+            "/api/v1/contacts/{contact}/timeline",
+            "/api/v1/contacts/{contact}/history",
+            "/api/v1/contacts/{contact}/consents",
+            "/api/v1/contacts/{contact2}/timeline",
         ] {
-            all.insert(list.into(), self.owner.browser.get(list).await.ok());
+            let path = self.path(list);
+            all.insert(list.into(), self.owner.browser.get(&path).await.ok());
         }
         Value::Object(all)
     }
@@ -178,7 +260,10 @@ async fn check_refusals(foreign: &Foreign, actor: &Client, is_key: bool) {
         let method = Method::from_bytes(endpoint.method.as_bytes()).expect("an HTTP method");
         let before = foreign.snapshot().await;
         let path = foreign.path(endpoint.path);
-        let body = endpoint.body.map(|b| b()).unwrap_or(Value::Null);
+        let body = endpoint
+            .body
+            .map(|b| serde_json::from_str(&foreign.path(&b().to_string())).expect("a JSON body"))
+            .unwrap_or(Value::Null);
         let reply = actor.call(method.clone(), &path, body.clone()).await;
         assert_eq!(
             (
@@ -236,6 +321,10 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
         "jobs:write",
         "events:read",
         "webhooks:write",
+        "contacts:write",
+        "contacts:manage",
+        "contacts:export",
+        "contacts:settings",
     ];
     let (_, secret) = app.create_api_key(&alpha.browser, &every_scope).await;
     check_refusals(&foreign, &app.api(&secret), true).await;
@@ -254,6 +343,190 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
 }
 both!(
     other_workspaces_ids_are_not_found,
+    Settings::new().set("signup_open", true)
+);
+
+/// Beta's contact data: a contact with an email, a website identity, a tag, a custom field value
+/// and a consent record; a second contact; a segment.
+struct Contacts {
+    contact: String,
+    second: String,
+    visitor: String,
+    tag: String,
+    field: String,
+    segment: String,
+}
+
+impl Contacts {
+    async fn create(owner: &User) -> Contacts {
+        let api = &owner.browser;
+        let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+        let field = api
+            .post(
+                "/api/v1/contact-fields",
+                json!({ "key": "plan", "label": "Plan", "kind": "text" }),
+            )
+            .await
+            .ok_with(201);
+        let visitor = "beta-visitor".to_owned();
+        let contact = api
+            .post(
+                "/api/v1/contacts",
+                json!({
+                    "name": "Beta Person", "emails": ["person@beta.example"], "tags": ["Beta VIP"],
+                    "identities": [{ "channel": "website", "external_id": visitor }],
+                    "fields": { "plan": "Gold" },
+                }),
+            )
+            .await
+            .ok_with(201);
+        let second = api
+            .post(
+                "/api/v1/contacts",
+                json!({ "name": "Beta Second", "emails": ["second@beta.example"] }),
+            )
+            .await
+            .ok_with(201);
+        api.post(
+            &format!("/api/v1/contacts/{}/consents", id(&contact)),
+            json!({ "channel": "email", "purpose": "marketing", "status": "opted_in" }),
+        )
+        .await
+        .ok_with(201);
+        let segment = api
+            .post(
+                "/api/v1/segments",
+                json!({ "name": "Beta VIPs", "filter": { "tags": { "any": ["Beta VIP"] } } }),
+            )
+            .await
+            .ok_with(201);
+        Contacts {
+            tag: id(&contact["tags"][0]),
+            contact: id(&contact),
+            second: id(&second),
+            visitor,
+            field: id(&field),
+            segment: id(&segment),
+        }
+    }
+}
+
+/// Beta's ids sent in bodies and queries of Alpha's own requests: each is refused (or matches
+/// nothing) and nothing of Beta changes. Merging Beta's contact into Alpha's is a field error on
+/// `other_id`, not a 404, since the path names Alpha's own contact.
+async fn foreign_ids_in_bodies_and_queries_change_nothing(app: TestApp) {
+    let alpha = app.owner().await;
+    let foreign = Foreign::create(&app).await;
+    let id = |placeholder: &str| foreign.path(placeholder);
+    let api = &alpha.browser;
+    let mine = api
+        .post(
+            "/api/v1/contacts",
+            json!({ "name": "Alpha Own", "emails": ["own@alpha.example"] }),
+        )
+        .await
+        .ok_with(201);
+    let mine_id = mine["id"].as_str().unwrap().to_owned();
+    let before = foreign.snapshot().await;
+
+    // Merging in either direction.
+    api.post(
+        &format!("/api/v1/contacts/{mine_id}/merge"),
+        json!({ "other_id": id("{contact}") }),
+    )
+    .await
+    .field_error("other_id");
+    api.post(
+        &id("/api/v1/contacts/{contact}/merge"),
+        json!({ "other_id": mine_id }),
+    )
+    .await
+    .err(404, "not_found");
+    assert_eq!(
+        api.get(&format!("/api/v1/contacts/{mine_id}")).await.ok(),
+        mine,
+        "Alpha's contact is untouched"
+    );
+    // Beta's tag on Alpha's contact.
+    api.post(
+        &format!("/api/v1/contacts/{mine_id}/tags"),
+        json!({ "tags": [id("{tag}")] }),
+    )
+    .await
+    .field_error("tags");
+    api.delete(&format!("/api/v1/contacts/{mine_id}/tags/{}", id("{tag}")))
+        .await
+        .err(404, "not_found");
+    // Bulk actions naming Beta's contacts or segment.
+    api.post(
+        "/api/v1/contacts/bulk",
+        json!({ "action": "delete", "contact_ids": [id("{contact}")] }),
+    )
+    .await
+    .field_error("contact_ids");
+    api.post(
+        "/api/v1/contacts/bulk",
+        json!({ "action": "erase", "segment_id": id("{segment}") }),
+    )
+    .await
+    .field_error("segment_id");
+    let queued = api
+        .post(
+            "/api/v1/contacts/bulk",
+            json!({ "action": "add_tags", "filter": { "tags": { "any": [id("{tag}")] } }, "tags": ["Alpha only"] }),
+        )
+        .await
+        .ok_with(202);
+    assert_eq!(queued["matched"], 0, "Beta's tag selects none of Alpha's");
+    // Lists and counts.
+    for path in [
+        format!("/api/v1/contacts?segment={}", id("{segment}")),
+        format!("/api/v1/contacts/count?segment={}", id("{segment}")),
+    ] {
+        api.get(&path).await.err(400, "invalid_segment");
+    }
+    for path in [
+        format!("/api/v1/contacts?tag={}", id("{tag}")),
+        "/api/v1/contacts?q=beta".to_owned(),
+        "/api/v1/contacts?q=person%40beta.example".to_owned(),
+    ] {
+        assert_eq!(api.get(&path).await.ok(), json!([]), "{path}");
+    }
+    // Beta's identity is free in Alpha: the consent check does not find it, an upsert makes
+    // Alpha's own contact.
+    api.get(&id(
+        "/api/v1/consent/check?channel=email&purpose=marketing&identity_channel=website&external_id={visitor}",
+    ))
+    .await
+    .err(404, "not_found");
+    let upserted = api
+        .post(
+            "/api/v1/contacts/upsert",
+            json!({ "channel": "website", "external_id": id("{visitor}") }),
+        )
+        .await
+        .ok_with(201);
+    assert_ne!(
+        upserted["contact"]["id"].as_str(),
+        Some(id("{contact}").as_str())
+    );
+
+    crate::jobs::eventually("the bulk job", Duration::from_secs(20), || async {
+        let job = api
+            .get(&format!(
+                "/api/v1/jobs/{}",
+                queued["job_id"].as_str().unwrap()
+            ))
+            .await
+            .ok();
+        (job["state"] == "done").then_some(())
+    })
+    .await;
+    all_events_sequenced(&app).await;
+    assert_eq!(foreign.snapshot().await, before, "Beta changed");
+}
+both!(
+    foreign_ids_in_bodies_and_queries_change_nothing,
     Settings::new().set("signup_open", true)
 );
 
