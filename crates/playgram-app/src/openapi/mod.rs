@@ -2,10 +2,18 @@
 //! come from the `utoipa-swagger-ui` package, built into the binary; nothing loads from a CDN).
 //!
 //! The document is written here by hand, one small entry per operation (`paths.rs`, and
-//! `webhooks.rs` for webhooks and request bins) and per schema (`schemas.rs`, `webhook_schemas.rs`).
+//! `webhooks.rs` for webhooks and request bins, `contacts.rs` for contacts) and per schema (`schemas.rs`,
+//! `webhook_schemas.rs`, `contact_schemas.rs`, `contact_filter_schemas.rs`); the contact tags' prose
+//! is in `contact_guide.rs`.
 //! A test reads `router.rs` (and the request-bin routes it merges) and fails when a route has no
 //! entry or an entry has no route, so the two cannot drift apart.
 
+mod contact_filter_schemas;
+mod contact_guide;
+mod contact_schemas;
+#[cfg(test)]
+mod contact_tests;
+mod contacts;
 mod paths;
 mod schemas;
 mod webhook_schemas;
@@ -32,7 +40,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Playgram API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag.",
+            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`, `ct_` contacts, `tag_` tags, `fld_` custom fields, `seg_` segments, `act_` timeline entries, `chg_` field history entries, `imp_` imports, `exp_` exports). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON, and `GET /contacts/{id}/gdpr-export` a ZIP archive. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag; what a contact is, the filter format, search, merging, consent and the GDPR: see the `contacts` and `consent` tags.",
         },
         "servers": [{ "url": "/api/v1" }],
         "tags": [
@@ -45,6 +53,11 @@ pub fn document() -> Value {
             { "name": "events", "description": "Domain events: the catalog of types, the recent events, and a live Server-Sent Events stream." },
             { "name": "webhooks", "description": webhooks::webhooks_tag() },
             { "name": "request-bins", "description": webhooks::bins_tag() },
+            { "name": "contacts", "description": contact_guide::contacts_tag() },
+            { "name": "tags", "description": contact_guide::tags_tag() },
+            { "name": "contact-fields", "description": contact_guide::fields_tag() },
+            { "name": "segments", "description": contact_guide::segments_tag() },
+            { "name": "consent", "description": contact_guide::consent_tag() },
         ],
         "paths": paths::all(),
         "components": {

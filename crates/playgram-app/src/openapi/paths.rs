@@ -1,5 +1,5 @@
 //! One entry per API operation, in the order of router.rs (the webhook and request-bin ones are in
-//! `webhooks.rs`).
+//! `webhooks.rs`, the contact ones in `contacts.rs`).
 
 use serde_json::{Map, Value, json};
 
@@ -108,6 +108,17 @@ impl Op {
 
     pub(super) fn query(mut self, name: &str, description: &str, schema: Value) -> Self {
         self.push_param(json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema }));
+        self
+    }
+
+    /// A path parameter that is not a prefixed id (a tag name, a channel).
+    pub(super) fn path_param(mut self, name: &str, description: &str) -> Self {
+        self.push_param(json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } }));
+        self
+    }
+
+    pub(super) fn required_query(mut self, name: &str, description: &str, schema: Value) -> Self {
+        self.push_param(json!({ "name": name, "in": "query", "required": true, "description": description, "schema": schema }));
         self
     }
 
@@ -268,6 +279,7 @@ pub fn all() -> Map<String, Value> {
             .stream().fails(400, "`unknown_event_type` or `invalid_last_event_id`.").fails(403, FORBIDDEN)),
     ];
     ops.extend(super::webhooks::operations());
+    ops.extend(super::contacts::operations());
     let mut paths = Map::new();
     for (method, path, op) in ops {
         let mut value = op.value;

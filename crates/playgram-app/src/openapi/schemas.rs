@@ -422,6 +422,8 @@ pub fn all() -> Map<String, Value> {
     entries
         .into_iter()
         .chain(super::webhook_schemas::schemas())
+        .chain(super::contact_schemas::schemas())
+        .chain(super::contact_filter_schemas::schemas())
         .map(|(name, schema)| (name.to_owned(), schema))
         .collect()
 }

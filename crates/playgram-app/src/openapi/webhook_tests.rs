@@ -107,7 +107,7 @@ fn the_capture_url_is_public_and_served_at_the_root() {
 }
 
 /// The property names of a component schema (following `allOf`).
-fn properties(doc: &Value, name: &str) -> BTreeSet<String> {
+pub(super) fn properties(doc: &Value, name: &str) -> BTreeSet<String> {
     let schema = &doc["components"]["schemas"][name];
     let mut out: BTreeSet<String> = schema["properties"]
         .as_object()
@@ -130,7 +130,7 @@ fn properties(doc: &Value, name: &str) -> BTreeSet<String> {
     out
 }
 
-fn keys<T: serde::Serialize>(value: &T) -> BTreeSet<String> {
+pub(super) fn keys<T: serde::Serialize>(value: &T) -> BTreeSet<String> {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))

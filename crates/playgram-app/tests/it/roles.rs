@@ -1,6 +1,9 @@
 //! The role matrix: every role against every team, key, audit, settings, jobs and events action,
-//! over HTTP; and the API-key scopes that guard jobs and events.
+//! over HTTP; and the API-key scopes that guard jobs and events. The contact actions and scopes
+//! are in `roles/contacts.rs`.
 //! `auth/capability.rs` decides; this table is what a person holding each role should see.
+
+mod contacts;
 
 use playgram_testkit::{Client, Reply, TestApp, User, both};
 use reqwest::Method;

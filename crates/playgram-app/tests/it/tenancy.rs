@@ -4,6 +4,12 @@
 //!
 //! A new resource joins by adding its rows to [`ENDPOINTS`] (with a placeholder for its id), a field
 //! to [`Foreign`] made in [`Foreign::create`], and its list endpoint to [`Foreign::snapshot`].
+//! Placeholders are replaced in request bodies too, so a body can name another of Beta's ids (a
+//! merge's `other_id`). Ids that travel in bodies and queries into one's own resources (merging a
+//! foreign contact into one's own, bulk actions, segments and tags in filters) answer their own
+//! refusals rather than 404: `contacts.rs` checks those.
+
+mod contacts;
 
 use std::time::Duration;
 
@@ -13,8 +19,9 @@ use serde_json::{Value, json};
 
 struct Endpoint {
     method: &'static str,
-    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}` or
-    /// `{message}` is replaced by the other workspace's id.
+    /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}`,
+    /// `{message}`, `{contact}`, `{contact2}`, `{visitor}` (an identity's external id), `{tag}`,
+    /// `{field}` or `{segment}` is replaced by the other workspace's id (in the body too).
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Only a signed-in person may call it (an API key gets 403 before any lookup).
@@ -70,6 +77,65 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint("GET", "/api/v1/webhook-messages/{message}"),
     endpoint("POST", "/api/v1/webhook-messages/{message}/resend"),
+    endpoint("GET", "/api/v1/contacts/{contact}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/contacts/{contact}")
+    },
+    endpoint("DELETE", "/api/v1/contacts/{contact}"),
+    Endpoint {
+        body: Some(|| json!({ "other_id": "{contact2}" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/merge")
+    },
+    Endpoint {
+        body: Some(|| json!({ "tags": ["Taken over"] })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/tags")
+    },
+    endpoint("DELETE", "/api/v1/contacts/{contact}/tags/{tag}"),
+    Endpoint {
+        body: Some(|| json!({ "channel": "website", "external_id": "intruder" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/identities")
+    },
+    endpoint(
+        "DELETE",
+        "/api/v1/contacts/{contact}/identities/website/{visitor}",
+    ),
+    endpoint("GET", "/api/v1/contacts/{contact}/timeline"),
+    endpoint("GET", "/api/v1/contacts/{contact}/history"),
+    endpoint("GET", "/api/v1/contacts/{contact}/consents"),
+    Endpoint {
+        body: Some(|| json!({ "channel": "email", "purpose": "marketing", "status": "opted_out" })),
+        ..endpoint("POST", "/api/v1/contacts/{contact}/consents")
+    },
+    endpoint("GET", "/api/v1/contacts/{contact}/gdpr-export"),
+    endpoint("POST", "/api/v1/contacts/{contact}/erase"),
+    endpoint(
+        "GET",
+        "/api/v1/consent/check?channel=email&purpose=marketing&contact_id={contact}",
+    ),
+    endpoint(
+        "GET",
+        "/api/v1/consent/check?channel=email&purpose=marketing&identity_channel=website&external_id={visitor}",
+    ),
+    endpoint("GET", "/api/v1/tags/{tag}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/tags/{tag}")
+    },
+    endpoint("DELETE", "/api/v1/tags/{tag}"),
+    endpoint("GET", "/api/v1/contact-fields/{field}"),
+    Endpoint {
+        body: Some(|| json!({ "label": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/contact-fields/{field}")
+    },
+    endpoint("DELETE", "/api/v1/contact-fields/{field}"),
+    endpoint("GET", "/api/v1/segments/{segment}"),
+    Endpoint {
+        body: Some(|| json!({ "name": "taken over" })),
+        ..endpoint("PATCH", "/api/v1/segments/{segment}")
+    },
+    endpoint("DELETE", "/api/v1/segments/{segment}"),
+    endpoint("GET", "/api/v1/segments/{segment}/contacts"),
 ];
 
 /// Real resources of the other workspace ("Beta"), and its owner to look at them.
@@ -124,6 +190,7 @@ impl Foreign {
             .as_str()
             .unwrap()
             .to_owned();
+        let contacts = contacts::Contacts::create(&owner).await;
         all_events_sequenced(app).await;
         let message = owner.browser.get("/api/v1/webhook-messages").await.ok()[0]["id"]
             .as_str()
@@ -138,6 +205,12 @@ impl Foreign {
             ("{invite}", invite),
             ("{job}", job),
             ("{workspace}", owner.workspace_id.clone()),
+            ("{contact}", contacts.contact),
+            ("{contact2}", contacts.second),
+            ("{visitor}", contacts.visitor),
+            ("{tag}", contacts.tag),
+            ("{field}", contacts.field),
+            ("{segment}", contacts.segment),
         ];
         Foreign { owner, ids }
     }
@@ -163,8 +236,19 @@ impl Foreign {
             "/api/v1/me",
             "/api/v1/webhook-endpoints",
             "/api/v1/webhook-messages",
+            "/api/v1/contacts",
+            "/api/v1/tags",
+            "/api/v1/contact-fields",
+            "/api/v1/segments",
+            "/api/v1/contact-tombstones",
+            "/api/v1/contact-settings",
+            "/api/v1/contacts/{contact}/timeline",
+            "/api/v1/contacts/{contact}/history",
+            "/api/v1/contacts/{contact}/consents",
+            "/api/v1/contacts/{contact2}/timeline",
         ] {
-            all.insert(list.into(), self.owner.browser.get(list).await.ok());
+            let path = self.path(list);
+            all.insert(list.into(), self.owner.browser.get(&path).await.ok());
         }
         Value::Object(all)
     }
@@ -178,7 +262,10 @@ async fn check_refusals(foreign: &Foreign, actor: &Client, is_key: bool) {
         let method = Method::from_bytes(endpoint.method.as_bytes()).expect("an HTTP method");
         let before = foreign.snapshot().await;
         let path = foreign.path(endpoint.path);
-        let body = endpoint.body.map(|b| b()).unwrap_or(Value::Null);
+        let body = endpoint
+            .body
+            .map(|b| serde_json::from_str(&foreign.path(&b().to_string())).expect("a JSON body"))
+            .unwrap_or(Value::Null);
         let reply = actor.call(method.clone(), &path, body.clone()).await;
         assert_eq!(
             (
@@ -236,6 +323,10 @@ async fn other_workspaces_ids_are_not_found(app: TestApp) {
         "jobs:write",
         "events:read",
         "webhooks:write",
+        "contacts:write",
+        "contacts:manage",
+        "contacts:export",
+        "contacts:settings",
     ];
     let (_, secret) = app.create_api_key(&alpha.browser, &every_scope).await;
     check_refusals(&foreign, &app.api(&secret), true).await;

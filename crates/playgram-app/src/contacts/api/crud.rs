@@ -143,7 +143,12 @@ pub async fn upsert_contact(
         external_id: input.external_id.clone(),
         username: input.username.clone(),
     })
-    .map_err(|m| AppError::field("external_id", m))?;
+    .map_err(|m| {
+        // A channel without identities is the channel's fault, not the id's.
+        let known = crate::contacts::channel::Channel::parse(&input.channel)
+            .is_some_and(|c| c.has_identity());
+        AppError::field(if known { "external_id" } else { "channel" }, m)
+    })?;
     let as_new = ContactIn {
         name: input.name.clone(),
         emails: input.emails.clone(),

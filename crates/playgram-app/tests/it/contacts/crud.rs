@@ -353,6 +353,19 @@ async fn upsert_finds_by_identity_or_creates(app: TestApp) {
         .await,
         1
     );
+    // A channel without identities is refused on `channel`, a bad id on `external_id`.
+    api.post(
+        "/api/v1/contacts/upsert",
+        json!({ "channel": "fax", "external_id": "1" }),
+    )
+    .await
+    .field_error("channel");
+    api.post(
+        "/api/v1/contacts/upsert",
+        json!({ "channel": "whatsapp", "external_id": "abc" }),
+    )
+    .await
+    .field_error("external_id");
     // Scopes: a read-only key cannot upsert.
     let (_, read) = app.create_api_key(&owner.browser, &["contacts:read"]).await;
     app.api(&read)
