@@ -1,7 +1,8 @@
 //! Bulk actions on many contacts: tag, untag, delete, erase. Named contacts (up to 1,000 ids) are
 //! changed at once, in one transaction; a filter or segment (any number of contacts) becomes a
 //! `contacts.bulk` job that works through the matching contacts 500 at a time, each batch its own
-//! transaction. The job is idempotent, so a retry after a crash picks up where it stopped: tagging
+//! transaction. Deleting or erasing by filter needs `confirm_count`: the number of contacts the
+//! person saw it match. The job is idempotent, so a retry after a crash picks up where it stopped: tagging
 //! a tagged contact does nothing, and deleted contacts no longer match.
 
 use playgram_core::ids::{ContactId, JobId, WorkspaceId};
@@ -66,6 +67,11 @@ pub struct BulkIn {
     /// For add_tags and remove_tags: tag names or ids.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Deleting or erasing by filter or segment: the number of contacts it matches, as a count
+    /// (`GET /contacts/count`) or a first refusal (`details.matched`) said. A mismatch is refused,
+    /// so a filter that grew (or an empty one) never deletes more than was seen.
+    #[serde(default)]
+    pub confirm_count: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,6 +170,20 @@ pub async fn run(state: &AppState, principal: &Principal, input: BulkIn) -> Resu
     let all_tags = tags::store::all(&mut c, ws).await?;
     let resolved = filter.resolve(&fields::store::all(&mut c, ws).await?, &all_tags)?;
     let matched = query::count(&mut c, ws, &resolved).await?;
+    if matches!(action, Action::Delete | Action::Erase) && input.confirm_count != Some(matched) {
+        return Err(AppError::conflict(
+            "confirmation_required",
+            format!(
+                "This would {} {matched} contacts: send confirm_count = {matched} to go ahead.",
+                if action == Action::Delete {
+                    "delete"
+                } else {
+                    "erase"
+                }
+            ),
+        )
+        .with_details(json!({ "matched": matched })));
+    }
     let mut tx = state.db.begin().await?;
     let tag_rows =
         tags::service::resolve(&mut tx, ws, &tag_names, action == Action::AddTags).await?;

@@ -252,6 +252,7 @@ pub async fn record(
         source: r.source.clone(),
         evidence: r.evidence.clone(),
         recorded_at: r.at,
+        current: is_current,
         actor: by.clone(),
     };
     catalog::emit(tx, ws, &event).await?;

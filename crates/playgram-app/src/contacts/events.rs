@@ -1,6 +1,7 @@
 //! The contact events in the catalog: created, updated, deleted (or erased), merged, a tag added or
 //! removed, consent changed, and an import finished. Each carries who did it (`actor`, which can be
-//! `system` for retention and channels). `contact.*` subscribes a webhook endpoint to all of them.
+//! `system` for retention and channels). `contact.*` subscribes a webhook endpoint to the contact
+//! events; `contact_import.finished` is its own family (`contact_import.*`).
 
 use std::collections::BTreeMap;
 
@@ -310,6 +311,9 @@ pub struct ContactConsentChanged {
     pub evidence: String,
     #[serde(with = "playgram_core::time::as_rfc3339")]
     pub recorded_at: i64,
+    /// False for a record older than the one in force (history being filled in): the current
+    /// status did not change.
+    pub current: bool,
     pub actor: By,
 }
 
@@ -327,6 +331,7 @@ impl EventData for ContactConsentChanged {
                 "source",
                 "evidence",
                 "recorded_at",
+                "current",
                 "actor",
             ],
             json!({
@@ -338,6 +343,7 @@ impl EventData for ContactConsentChanged {
                 "source": { "type": "string" },
                 "evidence": { "type": "string" },
                 "recorded_at": { "type": "string", "format": "date-time" },
+                "current": { "type": "boolean", "description": "False when the record is older than the one in force (the status in force did not change)." },
                 "actor": By::schema(),
             }),
         )
@@ -352,6 +358,7 @@ impl EventData for ContactConsentChanged {
             source: "keyword".into(),
             evidence: "Replied YES to the opt-in message".into(),
             recorded_at: 1_795_000_000_000,
+            current: true,
             actor: example_by(),
         }
     }

@@ -72,10 +72,19 @@ pub async fn list_contact_tombstones(
 ) -> Result<Api<Vec<Tombstone>>> {
     principal.require(Capability::ReadContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
+    let cursor = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(playgram_core::ids::ContactId::parse(c).ok_or_else(|| {
+            crate::http::AppError::bad_request(
+                "invalid_cursor",
+                "The cursor is not one this API gave out.",
+            )
+        })?),
+        None => None,
+    };
     let rows = gdpr::tombstones(
         &mut Conn::Db(&state.db),
         &principal.workspace_id,
-        q.cursor.as_deref(),
+        cursor.as_ref().map(|c| c.as_str()),
         limit,
     )
     .await?;
@@ -85,11 +94,17 @@ pub async fn list_contact_tombstones(
     Ok(Api::page(rows, next))
 }
 
+/// The contact settings (for anyone who reads contacts, or may change the settings).
 pub async fn get_contact_settings(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<Api<ContactSettings>> {
-    principal.require(Capability::ReadContacts)?;
+    if principal
+        .require(Capability::ManageContactSettings)
+        .is_err()
+    {
+        principal.require(Capability::ReadContacts)?;
+    }
     Ok(Api::ok(
         settings::get(&mut Conn::Db(&state.db), &principal.workspace_id).await?,
     ))

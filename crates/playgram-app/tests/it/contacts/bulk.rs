@@ -61,10 +61,25 @@ async fn bulk_actions_work_on_ids_and_filters(app: TestApp) {
         )
         .await
         .ok_with(201);
-    let queued = api
+    // Deleting by filter says how many first, and goes ahead only with that number.
+    let refused = api
         .post(
             "/api/v1/contacts/bulk",
             json!({ "action": "delete", "segment_id": segment["id"] }),
+        )
+        .await
+        .err(409, "confirmation_required");
+    assert_eq!(refused["details"]["matched"], 5);
+    api.post(
+        "/api/v1/contacts/bulk",
+        json!({ "action": "delete", "filter": {}, "confirm_count": 5 }),
+    )
+    .await
+    .err(409, "confirmation_required");
+    let queued = api
+        .post(
+            "/api/v1/contacts/bulk",
+            json!({ "action": "delete", "segment_id": segment["id"], "confirm_count": 5 }),
         )
         .await
         .ok_with(202);
