@@ -440,6 +440,39 @@ fn pages() -> Router<AppState> {
             "/app/webhooks/messages/{id}/resend",
             post(webhooks::views::messages::resend_message),
         )
+        // Contacts: imports and exports
+        .route(
+            "/app/contacts/imports",
+            get(contacts::imports::views::list_imports).post(axum::handler::Handler::layer(
+                contacts::imports::views::create_import,
+                DefaultBodyLimit::disable(),
+            )),
+        )
+        .route(
+            "/app/contacts/imports/{id}",
+            get(contacts::imports::views::show_import),
+        )
+        .route(
+            "/app/contacts/imports/{id}/preview",
+            post(contacts::imports::views::preview_import),
+        )
+        .route(
+            "/app/contacts/imports/{id}/start",
+            post(contacts::imports::views::start_import),
+        )
+        .route(
+            "/app/contacts/imports/{id}/cancel",
+            post(contacts::imports::views::cancel_import),
+        )
+        .route(
+            "/app/contacts/exports",
+            get(contacts::exports::views::list_exports)
+                .post(contacts::exports::views::create_export),
+        )
+        .route(
+            "/app/contacts/exports/{id}/download",
+            get(contacts::exports::views::download_export),
+        )
         // Request bins: /app/webhooks/bins, /{id}, /{id}/clear, /{id}/delete
         .merge(webhooks::bins::page_routes())
         .fallback(pages::error::not_found)

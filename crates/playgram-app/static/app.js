@@ -1,6 +1,7 @@
 // Playgram dashboard — the one script. Hand-written, no dependencies. Every page works without it;
 // it only adds: the theme toggle, copy buttons, local times, closing menus with Escape or a click
-// elsewhere, and live updates on the jobs, events and request bin pages. It is loaded in <head> so
+// elsewhere, and live updates on the jobs, events and request bin pages, and the progress of contact imports
+// and exports. It is loaded in <head> so
 // the saved theme applies before the first paint.
 (function () {
   'use strict';
@@ -416,6 +417,51 @@
     window.addEventListener('pagehide', function () { source.close(); });
   }
 
+  // Contact import page: while the import runs, read its progress every second and update the
+  // bar and the counts; when it ends, reload so the summary and the error report show.
+  function setUpImportLive() {
+    var box = document.querySelector('[data-import-live][data-running]');
+    if (!box || !window.fetch) return;
+    var id = box.getAttribute('data-import-live');
+    var set = function (field, value) {
+      var node = box.querySelector('[data-field="' + field + '"]');
+      if (!node) return;
+      if (node.tagName === 'PROGRESS') node.value = value;
+      else node.textContent = String(value);
+    };
+    var timer = setInterval(function () {
+      if (document.hidden) return;
+      fetch('/api/v1/contact-imports/' + encodeURIComponent(id), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          var i = body && body.data;
+          if (!i) return;
+          set('progress', i.rows_done);
+          ['done', 'created', 'updated', 'skipped', 'failed'].forEach(function (f) {
+            set(f, f === 'done' ? i.rows_done : i[f]);
+          });
+          if (i.status !== 'queued' && i.status !== 'running') {
+            clearInterval(timer);
+            window.location.reload();
+          }
+        })
+        .catch(function () { /* try again on the next tick */ });
+    }, 1000);
+  }
+
+  // Exports page: while an export is being written, reload every few seconds so its download
+  // link appears when it is ready.
+  function setUpExportsLive() {
+    if (!document.querySelector('[data-exports-live]')) return;
+    var leaving = false;
+    document.addEventListener('submit', function () { leaving = true; });
+    setInterval(function () {
+      var active = document.activeElement;
+      var typing = active && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA');
+      if (!document.hidden && !leaving && !typing) window.location.reload();
+    }, 3000);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setUpThemeToggles();
     setUpCopyButtons();
@@ -424,5 +470,7 @@
     setUpJobsLive();
     setUpEventsLive();
     setUpBinLive();
+    setUpImportLive();
+    setUpExportsLive();
   });
 })();

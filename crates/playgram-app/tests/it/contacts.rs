@@ -10,6 +10,7 @@ mod gdpr;
 mod imports;
 mod lists;
 mod merge;
+mod pages;
 mod schema;
 mod segments;
 mod timeline;

@@ -14,6 +14,7 @@ pub mod api;
 pub mod job;
 pub mod service;
 pub mod store;
+pub mod views;
 pub mod write;
 
 pub const FORMATS: [&str; 3] = ["csv", "json", "xlsx"];

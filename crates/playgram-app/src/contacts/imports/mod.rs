@@ -24,6 +24,8 @@ pub mod read;
 pub mod rows;
 pub mod service;
 pub mod store;
+pub mod views;
+pub mod wizard;
 
 /// Rows per transaction while importing.
 pub const CHUNK: usize = 500;

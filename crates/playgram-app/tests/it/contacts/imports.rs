@@ -9,15 +9,20 @@ use serde_json::{Value, json};
 
 use super::create;
 
-/// Sends `bytes` as the multipart part `file`, as a browser form would.
+/// Sends `bytes` to the API as the multipart part `file`.
 pub async fn upload(api: &Client, name: &str, bytes: &[u8]) -> Reply {
+    upload_to(api, "/api/v1/contact-imports", name, bytes).await
+}
+
+/// Sends `bytes` as the multipart part `file` to `path`, as a browser form would.
+pub async fn upload_to(api: &Client, path: &str, name: &str, bytes: &[u8]) -> Reply {
     let boundary = "----playgram-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = api
-        .request(reqwest::Method::POST, "/api/v1/contact-imports")
+        .request(reqwest::Method::POST, path)
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
