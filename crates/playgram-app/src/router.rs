@@ -308,7 +308,6 @@ fn pages() -> Router<AppState> {
         // Signed in: overview and the roadmap's sections (placeholders until built)
         .route("/app", get(pages::home::show_overview))
         .route("/app/inbox", roadmap::page(&roadmap::INBOX))
-        .route("/app/contacts", roadmap::page(&roadmap::CONTACTS))
         .route("/app/publishing", roadmap::page(&roadmap::PUBLISHING))
         .route("/app/qr", roadmap::page(&roadmap::QR))
         .route("/app/bookings", roadmap::page(&roadmap::BOOKINGS))
@@ -439,6 +438,101 @@ fn pages() -> Router<AppState> {
         .route(
             "/app/webhooks/messages/{id}/resend",
             post(webhooks::views::messages::resend_message),
+        )
+        // Contacts: the list, a contact, tags, fields, settings
+        .route("/app/contacts", get(contacts::views::list::list_contacts))
+        .route(
+            "/app/contacts/bulk",
+            post(contacts::views::list::bulk_contacts),
+        )
+        .route(
+            "/app/contacts/segments",
+            post(contacts::views::list::create_segment),
+        )
+        .route(
+            "/app/contacts/segments/{id}/delete",
+            post(contacts::views::list::delete_segment),
+        )
+        .route(
+            "/app/contacts/new",
+            get(contacts::views::edit::show_new).post(contacts::views::edit::create_contact),
+        )
+        .route(
+            "/app/contacts/tags",
+            get(contacts::views::schema::list_tags).post(contacts::views::schema::create_tag),
+        )
+        .route(
+            "/app/contacts/tags/{id}",
+            post(contacts::views::schema::update_tag),
+        )
+        .route(
+            "/app/contacts/tags/{id}/delete",
+            post(contacts::views::schema::delete_tag),
+        )
+        .route(
+            "/app/contacts/fields",
+            get(contacts::views::schema::list_fields).post(contacts::views::schema::create_field),
+        )
+        .route(
+            "/app/contacts/fields/{id}",
+            post(contacts::views::schema::update_field),
+        )
+        .route(
+            "/app/contacts/fields/{id}/delete",
+            post(contacts::views::schema::delete_field),
+        )
+        .route(
+            "/app/contacts/settings",
+            get(contacts::views::settings::show_settings)
+                .post(contacts::views::settings::update_settings),
+        )
+        .route(
+            "/app/contacts/{id}",
+            get(contacts::views::detail::show_contact),
+        )
+        .route(
+            "/app/contacts/{id}/profile",
+            post(contacts::views::edit::update_profile),
+        )
+        .route(
+            "/app/contacts/{id}/fields",
+            post(contacts::views::edit::update_fields),
+        )
+        .route(
+            "/app/contacts/{id}/tags",
+            post(contacts::views::actions::add_tag),
+        )
+        .route(
+            "/app/contacts/{id}/tags/{tag}/remove",
+            post(contacts::views::actions::remove_tag),
+        )
+        .route(
+            "/app/contacts/{id}/identities",
+            post(contacts::views::actions::add_identity),
+        )
+        .route(
+            "/app/contacts/{id}/identities/{channel}/{external_id}/remove",
+            post(contacts::views::actions::remove_identity),
+        )
+        .route(
+            "/app/contacts/{id}/consents",
+            post(contacts::views::actions::record_consent),
+        )
+        .route(
+            "/app/contacts/{id}/merge",
+            post(contacts::views::actions::merge_contact),
+        )
+        .route(
+            "/app/contacts/{id}/erase",
+            post(contacts::views::actions::erase_contact),
+        )
+        .route(
+            "/app/contacts/{id}/delete",
+            post(contacts::views::actions::delete_contact),
+        )
+        .route(
+            "/app/contacts/{id}/gdpr-export",
+            get(contacts::views::actions::download_gdpr),
         )
         // Contacts: imports and exports
         .route(

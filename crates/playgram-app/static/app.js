@@ -1,5 +1,5 @@
 // Playgram dashboard — the one script. Hand-written, no dependencies. Every page works without it;
-// it only adds: the theme toggle, copy buttons, local times, closing menus with Escape or a click
+// it only adds: the theme toggle, the ⌘K palette, copy buttons, local times, closing menus with Escape or a click
 // elsewhere, and live updates on the jobs, events and request bin pages, and the progress of contact imports
 // and exports. It is loaded in <head> so
 // the saved theme applies before the first paint.
@@ -462,6 +462,125 @@
     }, 3000);
   }
 
+  // The command palette (Ctrl+K or ⌘K, or the Search button): a modal <dialog> with a combobox
+  // that finds pages (the navigation this person can see, rendered into the page) and contacts
+  // (the contacts API, searched as you type). Arrow keys move, Enter opens, Escape closes and
+  // the focus goes back where it was.
+  function setUpPalette() {
+    var dialog = document.querySelector('[data-palette]');
+    var opener = document.querySelector('[data-palette-open]');
+    if (!dialog || !dialog.showModal) return;
+    var input = dialog.querySelector('input');
+    var list = dialog.querySelector('[role="listbox"]');
+    var pages = [];
+    var tpl = dialog.querySelector('template[data-palette-pages]');
+    if (tpl) {
+      tpl.content.querySelectorAll('a').forEach(function (a) {
+        pages.push({ label: a.textContent, href: a.getAttribute('href') });
+      });
+    }
+    var mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
+    var kbd = opener && opener.querySelector('.palette-kbd');
+    if (kbd && mac) kbd.textContent = '⌘K';
+    if (opener) opener.hidden = false;
+    var items = [];
+    var active = -1;
+    var timer = null;
+    var asked = '';
+    var fold = function (text) {
+      return (text || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    };
+
+    function render(contacts) {
+      var q = fold(input.value.trim());
+      var found = pages.filter(function (p) { return !q || fold(p.label).indexOf(q) !== -1; }).slice(0, q ? 6 : 8)
+        .map(function (p) { return { label: p.label, hint: 'Page', href: p.href }; });
+      items = found.concat(contacts || []);
+      list.textContent = '';
+      items.forEach(function (item, i) {
+        var li = document.createElement('li');
+        li.id = 'palette-option-' + i;
+        li.setAttribute('role', 'option');
+        li.className = 'palette-item';
+        var label = document.createElement('span');
+        label.textContent = item.label;
+        var hint = document.createElement('span');
+        hint.className = 'muted small';
+        hint.textContent = item.hint;
+        li.appendChild(label);
+        li.appendChild(hint);
+        li.addEventListener('mousedown', function (e) { e.preventDefault(); go(i); });
+        list.appendChild(li);
+      });
+      if (!items.length) {
+        var none = document.createElement('li');
+        none.className = 'palette-empty muted';
+        none.textContent = q ? 'Nothing matches “' + input.value.trim() + '”.' : 'Type to search.';
+        list.appendChild(none);
+      }
+      select(items.length ? 0 : -1);
+    }
+
+    function select(i) {
+      active = i;
+      list.querySelectorAll('[role="option"]').forEach(function (li, n) {
+        li.setAttribute('aria-selected', n === i ? 'true' : 'false');
+        if (n === i) li.scrollIntoView({ block: 'nearest' });
+      });
+      if (i >= 0) input.setAttribute('aria-activedescendant', 'palette-option-' + i);
+      else input.removeAttribute('aria-activedescendant');
+    }
+
+    function go(i) {
+      var item = items[i];
+      if (item) window.location.href = item.href;
+    }
+
+    function search() {
+      var q = input.value.trim();
+      render(null);
+      if (!q || !window.fetch) return;
+      asked = q;
+      fetch('/api/v1/contacts?limit=8&q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body || asked !== input.value.trim()) return;
+          render((body.data || []).map(function (c) {
+            var detail = (c.emails && c.emails[0]) || (c.phones && c.phones[0]) || '';
+            return { label: c.display_name || 'Unnamed contact', hint: detail && detail !== c.display_name ? 'Contact · ' + detail : 'Contact', href: '/app/contacts/' + encodeURIComponent(c.id) };
+          }));
+        })
+        .catch(function () { /* pages still show */ });
+    }
+
+    function open() {
+      if (dialog.open) return;
+      input.value = '';
+      render(null);
+      dialog.showModal();
+      input.focus();
+    }
+
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 120);
+      render(null);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown') { e.preventDefault(); if (items.length) select((active + 1) % items.length); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); if (items.length) select((active - 1 + items.length) % items.length); }
+      else if (e.key === 'Enter') { e.preventDefault(); go(active); }
+    });
+    dialog.addEventListener('click', function (e) { if (e.target === dialog) dialog.close(); });
+    if (opener) opener.addEventListener('click', open);
+    document.addEventListener('keydown', function (e) {
+      if ((e.key === 'k' || e.key === 'K') && (e.metaKey || e.ctrlKey) && !e.altKey) {
+        e.preventDefault();
+        open();
+      }
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setUpThemeToggles();
     setUpCopyButtons();
@@ -471,6 +590,7 @@
     setUpEventsLive();
     setUpBinLive();
     setUpImportLive();
+    setUpPalette();
     setUpExportsLive();
   });
 })();

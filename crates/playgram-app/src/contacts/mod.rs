@@ -35,3 +35,4 @@ pub mod settings;
 pub mod store;
 pub mod tags;
 pub mod timeline;
+pub mod views;

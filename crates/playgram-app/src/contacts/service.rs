@@ -435,7 +435,15 @@ pub async fn record_update(
 ) -> Result<()> {
     let now = now_ms();
     timeline::record_changes(tx, ws, id, changes, by, now).await?;
-    let names: Vec<&str> = changes.iter().map(|c| c.attribute.as_str()).collect();
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| match c.attribute.strip_prefix("fields.") {
+            Some(key) => fields
+                .by_key(key)
+                .map_or(c.attribute.clone(), |f| f.label.clone()),
+            None => c.attribute.replace('_', " "),
+        })
+        .collect();
     let summary = format!("Changed {}", names.join(", "));
     timeline::record(
         tx,

@@ -13,6 +13,8 @@ pub struct FormState {
     pub message: Option<String>,
     /// The first field with an error, in the form's own order: it gets `autofocus`.
     pub first: Option<&'static str>,
+    /// Messages for fields whose names are data (`fields.plan`), by name.
+    pub named: std::collections::BTreeMap<String, String>,
 }
 
 impl FormState {
@@ -50,7 +52,29 @@ impl FormState {
             errors,
             message,
             first,
+            named: Default::default(),
         })
+    }
+
+    /// Like [`FormState::rejected`], keeping the messages of fields named by data too
+    /// (`fields.plan`); a refusal that names no field at all becomes the form's message.
+    pub fn rejected_named(
+        id: &'static str,
+        error: AppError,
+        order: &[&'static str],
+    ) -> Result<FormState, PageError> {
+        let named = error.named_field_errors();
+        let mut form = FormState::rejected(id, error, order)?;
+        if !named.is_empty() {
+            form.message = None;
+        }
+        form.named = named;
+        Ok(form)
+    }
+
+    /// The message for a field named by data.
+    pub fn error_named(&self, field: &str) -> Option<String> {
+        self.named.get(field).cloned()
     }
 
     pub fn error(&self, field: &str) -> Option<&str> {
@@ -72,6 +96,6 @@ impl FormState {
 
     /// True when the form needs attention (for the summary at its top).
     pub fn failed(&self) -> bool {
-        self.message.is_some() || !self.errors.is_empty()
+        self.message.is_some() || !self.errors.is_empty() || !self.named.is_empty()
     }
 }

@@ -36,6 +36,8 @@ pub struct OverviewPage {
     pub active_keys: Option<usize>,
     pub totp_enabled: bool,
     pub first_name: String,
+    /// `None` when the role may not see contacts.
+    pub contacts: Option<i64>,
 }
 
 pub async fn show_overview(State(state): State<AppState>, chrome: Chrome) -> PageResult {
@@ -63,6 +65,12 @@ pub async fn show_overview(State(state): State<AppState>, chrome: Chrome) -> Pag
     } else {
         None
     };
+    let contacts = if chrome.can(Capability::ReadContacts) {
+        let mut c = playgram_core::Conn::Db(&state.db);
+        Some(crate::contacts::query::count(&mut c, workspace, &Default::default()).await?)
+    } else {
+        None
+    };
     let user = crate::accounts::store::by_id(&state.db, &chrome.session.user_id).await?;
     let totp_enabled = user.as_ref().is_some_and(|u| u.totp_enabled());
     let first_name = chrome
@@ -78,6 +86,7 @@ pub async fn show_overview(State(state): State<AppState>, chrome: Chrome) -> Pag
         pending_invites,
         active_keys,
         totp_enabled,
+        contacts,
         first_name,
     }
     .into_response())

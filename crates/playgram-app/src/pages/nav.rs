@@ -44,7 +44,7 @@ pub const NAV: &[NavGroup] = &[
         label: "Engage",
         items: &[
             soon("/app/inbox", "Inbox"),
-            soon("/app/contacts", "Contacts"),
+            built("/app/contacts", "Contacts", Some(Capability::ReadContacts)),
             soon("/app/publishing", "Publishing"),
             soon("/app/qr", "QR campaigns"),
             soon("/app/bookings", "Bookings"),

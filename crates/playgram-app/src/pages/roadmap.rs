@@ -31,17 +31,6 @@ pub const INBOX: Section = Section {
     now: &[PREPARE_TEAM],
 };
 
-pub const CONTACTS: Section = Section {
-    title: "Contacts",
-    summary: "One record per customer across all channels.",
-    will: &[
-        "Tags, typed custom fields, segments and search.",
-        "CSV and XLSX import with column mapping and an error report.",
-        "A timeline per contact, consent records, merge, GDPR export and erase.",
-    ],
-    now: &[PREPARE_TEAM],
-};
-
 pub const PUBLISHING: Section = Section {
     title: "Publishing",
     summary: "Plan and publish posts to Facebook, Instagram, LinkedIn, X, YouTube and TikTok.",

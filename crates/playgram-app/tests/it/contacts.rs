@@ -5,6 +5,7 @@
 mod bulk;
 mod consent;
 mod crud;
+mod dashboard;
 mod exports;
 mod gdpr;
 mod imports;

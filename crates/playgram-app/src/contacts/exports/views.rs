@@ -121,10 +121,15 @@ async fn describe(state: &AppState, chrome: &Chrome, s: &Selection) -> Result<St
     }
     let resolved = s.query().resolved(&mut c, &principal.workspace_id).await?;
     let n = crate::contacts::query::count(&mut c, &principal.workspace_id, &resolved).await?;
-    Ok(if parts.is_empty() {
-        format!("All {n} contacts")
+    let contacts = if n == 1 {
+        "1 contact".to_owned()
     } else {
-        format!("{n} contacts: {}", parts.join(", "))
+        format!("{n} contacts")
+    };
+    Ok(match (parts.is_empty(), n) {
+        (true, 0) => "No contacts yet".to_owned(),
+        (true, _) => format!("All {contacts}"),
+        (false, _) => format!("{contacts}: {}", parts.join(", ")),
     })
 }
 

@@ -126,7 +126,7 @@ async fn exports_are_asked_for_and_downloaded_from_the_page(app: TestApp) {
     let empty = page(&owner, "/app/contacts/exports").await;
     assert!(empty.contains("No exports yet") && empty.contains("All 2 contacts"));
     let form = page(&owner, &format!("/app/contacts/exports?tag={tag}")).await;
-    assert!(form.contains("1 contacts: tagged VIP"), "{form}");
+    assert!(form.contains("1 contact: tagged VIP"), "{form}");
     let (status, _, text) = post_form(
         &owner,
         "/app/contacts/exports",

@@ -1,0 +1,246 @@
+//! The contact page's smaller forms: tags, identities, consent, merge, the GDPR download,
+//! erasure and deletion. Each goes through the service the API uses and comes back to the
+//! contact (or the list) with a one-time message.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use playgram_core::Conn;
+
+use super::edit::refused;
+use super::tell;
+use crate::auth::Capability;
+use crate::contacts::consent::{self, ConsentIn};
+use crate::contacts::input::IdentityIn;
+use crate::contacts::timeline::By;
+use crate::contacts::{gdpr, merge, service};
+use crate::http::AppError;
+use crate::http::forms::PageForm;
+use crate::pages::{Chrome, PageResult};
+use crate::state::AppState;
+
+type Pairs = Vec<(String, String)>;
+
+fn get(pairs: &Pairs, name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The answer to a form: back to the contact with what happened, or the refusal's message.
+async fn answer(
+    state: &AppState,
+    chrome: &Chrome,
+    id: &str,
+    result: crate::http::Result<String>,
+) -> PageResult {
+    match result {
+        Ok(text) => tell(chrome, state, true, text, &format!("/app/contacts/{id}")).await,
+        Err(AppError::Client(e)) => {
+            tell(
+                chrome,
+                state,
+                false,
+                e.message,
+                &format!("/app/contacts/{id}"),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_tag(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::WriteContacts)?;
+    let names: Vec<String> = get(&pairs, "tag")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let result = if names.is_empty() {
+        Err(AppError::field("tags", "Type a tag to add."))
+    } else {
+        service::retag(&state, chrome.principal()?, &id, &names, true)
+            .await
+            .map(|_| format!("Tagged {}.", names.join(", ")))
+    };
+    answer(&state, &chrome, &id, result).await
+}
+
+pub async fn remove_tag(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path((id, tag)): Path<(String, String)>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::WriteContacts)?;
+    let result = service::retag(&state, chrome.principal()?, &id, &[tag], false)
+        .await
+        .map(|_| "Tag removed.".to_owned());
+    answer(&state, &chrome, &id, result).await
+}
+
+pub async fn add_identity(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::WriteContacts)?;
+    let input = IdentityIn {
+        channel: get(&pairs, "channel").unwrap_or_default(),
+        external_id: get(&pairs, "external_id").unwrap_or_default(),
+        username: get(&pairs, "username"),
+    };
+    let result = service::add_identity(&state, chrome.principal()?, &id, &input)
+        .await
+        .map(|_| "Identity linked.".to_owned());
+    answer(&state, &chrome, &id, result).await
+}
+
+pub async fn remove_identity(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path((id, channel, external_id)): Path<(String, String, String)>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::WriteContacts)?;
+    let result = service::remove_identity(&state, chrome.principal()?, &id, &channel, &external_id)
+        .await
+        .map(|_| "Identity unlinked.".to_owned());
+    answer(&state, &chrome, &id, result).await
+}
+
+/// Records an opt-in or opt-out; a refused record comes back with its field messages.
+pub async fn record_consent(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    principal.require(Capability::WriteContacts)?;
+    let input = ConsentIn {
+        channel: get(&pairs, "channel").unwrap_or_default(),
+        purpose: get(&pairs, "purpose").unwrap_or_default(),
+        status: get(&pairs, "status").unwrap_or_default(),
+        source: get(&pairs, "source"),
+        evidence: get(&pairs, "evidence"),
+        recorded_at: None,
+    };
+    let result = async {
+        let record = input.parse("dashboard")?;
+        let ws = &principal.workspace_id;
+        let mut tx = state.db.begin().await?;
+        let contact = service::found_live(&mut Conn::Tx(&mut tx), ws, &id).await?;
+        consent::record(&mut tx, ws, &contact.row.id, &record, &By::of(principal)).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(format!(
+            "Recorded: {} {} on {}.",
+            record.status.replace('_', " "),
+            record.purpose,
+            record.channel.label()
+        ))
+    }
+    .await;
+    match result {
+        Ok(text) => tell(&chrome, &state, true, text, &format!("/app/contacts/{id}")).await,
+        Err(error @ AppError::Client(_)) => {
+            refused(
+                &state,
+                chrome,
+                &id,
+                error,
+                "ct-consent",
+                &["channel", "purpose", "status", "source", "evidence"],
+                &pairs,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Merges the chosen record into this one.
+pub async fn merge_contact(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::WriteContacts)?;
+    let other = get(&pairs, "other_id").unwrap_or_default();
+    let result = merge::merge(&state, chrome.principal()?, &id, &other)
+        .await
+        .map(|c| format!("Merged into {}.", c.display_name()));
+    answer(&state, &chrome, &id, result).await
+}
+
+/// Erases the contact as the workspace's erase mode says, then goes back to the list.
+pub async fn erase_contact(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::DeleteContacts)?;
+    match gdpr::erase(&state, chrome.principal()?, &id).await {
+        Ok(mode) => {
+            let text = if mode == "anonymise" {
+                "Personal data erased; the anonymised record remains."
+            } else {
+                "Contact erased; a tombstone without personal data remains."
+            };
+            tell(&chrome, &state, true, text, "/app/contacts").await
+        }
+        Err(AppError::Client(e)) => {
+            tell(
+                &chrome,
+                &state,
+                false,
+                e.message,
+                &format!("/app/contacts/{id}"),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete_contact(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::DeleteContacts)?;
+    service::delete(&state, chrome.principal()?, &id).await?;
+    tell(&chrome, &state, true, "Contact deleted.", "/app/contacts").await
+}
+
+/// Everything about the contact as a ZIP (audited).
+pub async fn download_gdpr(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+) -> PageResult {
+    chrome.principal()?.require(Capability::ExportContacts)?;
+    let (name, bytes) = gdpr::export(&state, chrome.principal()?, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
