@@ -8,7 +8,8 @@
 // page and watches them finish (and one die and be retried) without a reload, sees a new event
 // arrive live on the Events page, turns on two-factor
 // authentication with a code computed here (RFC 6238) and logs in with codes and recovery codes,
-// logs in with the keyboard alone, visits the main pages, and saves screenshots of each at 1280 px
+// logs in with the keyboard alone, adds and imports contacts and finds one with the Ctrl+K
+// palette, visits the main pages, and saves screenshots of each at 1280 px
 // and 360 px, light and dark, in e2e/screenshots/. Exits non-zero on any failure; the last line
 // reads "e2e: N passed, M failed".
 
@@ -477,6 +478,73 @@ try {
     await phone.close();
   });
 
+  let contactPath = '/app/contacts';
+  let importPath = '/app/contacts/imports';
+  await check('contacts: the empty list says what to do; add a contact with the form', async () => {
+    await page.goto(`${BASE}/app/contacts`);
+    expect(await page.isVisible('text=No contacts yet'), 'no empty state');
+    await page.click('a:has-text("Add contact")');
+    await page.fill('#ct-new-name', 'Ana Núñez');
+    await page.fill('#ct-new-emails', 'not-an-email');
+    await page.click('button:has-text("Add contact")');
+    expect(await page.isVisible('text=is not an email address'), 'no message beside the field');
+    await page.fill('#ct-new-emails', 'ana@example.com');
+    await page.fill('#ct-new-tags', 'VIP, Lead');
+    await page.click('button:has-text("Add contact")');
+    await page.waitForURL(/\/app\/contacts\/ct_/);
+    contactPath = new URL(page.url()).pathname;
+    expect(await page.isVisible('text=Contact added.'), 'no confirmation');
+    await page.fill('#tag-add', 'Trade fair');
+    await page.click('button:has-text("Add"):near(#tag-add)');
+    await page.waitForSelector('text=Tagged Trade fair');
+  });
+
+  await check('contacts: import a CSV through the wizard and watch it finish', async () => {
+    await page.goto(`${BASE}/app/contacts/imports`);
+    const csv = 'Full name;E-mail;Mobile;Tags\nZoë Ødegård;zoe@example.no;+47 412 34 567;Newsletter\nBo;not-an-email;;\nKenji Nakamura;kenji@example.jp;+81 90 1234 5678;VIP\n';
+    await page.setInputFiles('#imp-up-file', { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.click('button:has-text("Upload and map columns")');
+    await page.waitForURL(/\/app\/contacts\/imports\/imp_/);
+    importPath = new URL(page.url()).pathname;
+    expect((await page.inputValue('#target-1')) === 'email', 'the email column was not suggested');
+    await page.click('button:has-text("Preview the first 20 rows")');
+    await page.waitForSelector('text=Nothing has been imported yet');
+    await page.click('button:has-text("Import 3 rows")');
+    await page.waitForSelector('h2:has-text("Imported")', { timeout: 20000 });
+    expect(await page.isVisible('text=Download the 1 refused rows'), 'no error report');
+  });
+
+  await check('contacts: search the list, then find a contact with the Ctrl+K palette and the keyboard', async () => {
+    await page.goto(`${BASE}/app/contacts`);
+    await page.fill('#ct-q', 'zoe');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=zoe/);
+    expect(await page.isVisible('a.ct-name:has-text("Zoë Ødegård")'), 'search without diacritics failed');
+    expect(!(await page.isVisible('a.ct-name:has-text("Kenji")')), 'search did not filter');
+    await page.goto(`${BASE}/app`);
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('kenji');
+    await page.waitForSelector('.palette-item:has-text("Kenji Nakamura")');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/app\/contacts\/ct_/);
+    expect((await heading(page)) === 'Kenji Nakamura', `landed on ${await heading(page)}`);
+    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Escape');
+    expect(!(await page.isVisible('[data-palette]')), 'Escape did not close the palette');
+  });
+
+  await check('contacts pages fit a 360 px screen', async () => {
+    const phone = await browser.newContext({ storageState: await context.storageState(), viewport: { width: 360, height: 780 } });
+    const p = await phone.newPage();
+    watch(p);
+    for (const path of ['/app/contacts', contactPath, '/app/contacts/tags', '/app/contacts/fields', '/app/contacts/imports', importPath, '/app/contacts/exports', '/app/contacts/settings']) {
+      await p.goto(`${BASE}${path}`);
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+    }
+    await phone.close();
+  });
+
   await check('screenshots at 1280/360 px in light and dark', async () => {
     mkdirSync(SHOTS, { recursive: true });
     const pages = [
@@ -484,6 +552,10 @@ try {
       ['audit-log', '/app/audit-log'], ['account', '/app/account'], ['workspaces', '/app/workspaces'],
       ['inbox', '/app/inbox'], ['jobs', '/app/jobs'], ['jobs-dead', '/app/jobs?state=dead'],
       ['events', '/app/events'], ['not-found', '/nope'],
+      ['contacts', '/app/contacts'], ['contact', contactPath], ['contact-new', '/app/contacts/new'],
+      ['contact-tags', '/app/contacts/tags'], ['contact-fields', '/app/contacts/fields'],
+      ['contact-imports', '/app/contacts/imports'], ['contact-import', importPath],
+      ['contact-exports', '/app/contacts/exports'], ['contact-settings', '/app/contacts/settings'],
     ];
     const signedOut = [['login', '/login'], ['signup', '/signup'], ['password-reset', '/password-reset']];
     for (const width of [1280, 360]) {
