@@ -519,17 +519,11 @@ pub async fn ids_after(
     after: Option<&ContactId>,
     limit: i64,
 ) -> Result<Vec<ContactId>> {
-    let backend = c.backend();
-    let mut sql = Sql::new(format!("SELECT c.id{}", from(backend, f)));
-    where_clause(&mut sql, backend, ws, f);
-    if let Some(after) = after {
-        let a = sql.arg(after.as_str());
-        sql.push(&format!(" AND c.id > {a}"));
-    }
-    let l = sql.arg(limit);
-    sql.push(&format!(" ORDER BY c.id LIMIT {l}"));
-    let ids: Vec<ContactId> = on_conn!(c, conn => bind_args!(sqlx::query_scalar(AssertSqlSafe(sql.text.clone())), &sql.args).fetch_all(conn).await)?;
-    Ok(ids)
+    Ok(rows_after(c, ws, f, after, limit)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }
 
 /// Up to `limit` contacts matching `f` after `after`, in id order (exports).

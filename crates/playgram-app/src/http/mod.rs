@@ -29,3 +29,14 @@ pub fn page_limit(limit: Option<&str>, default: i64) -> Result<i64> {
     }
     Ok(limit)
 }
+
+/// An id cursor from `?cursor=` (blank is none); one this API did not give out is a 400
+/// `invalid_cursor`.
+pub fn id_cursor<T>(text: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse(text).map(Some).ok_or_else(|| {
+            AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
+        }),
+    }
+}

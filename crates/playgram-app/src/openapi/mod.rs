@@ -13,6 +13,9 @@ mod contact_guide;
 mod contact_schemas;
 #[cfg(test)]
 mod contact_tests;
+#[cfg(test)]
+mod contact_transfer_tests;
+mod contact_transfers;
 mod contacts;
 mod paths;
 mod schemas;
@@ -40,7 +43,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Playgram API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`, `ct_` contacts, `tag_` tags, `fld_` custom fields, `seg_` segments, `act_` timeline entries, `chg_` field history entries, `imp_` imports, `exp_` exports). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON, and `GET /contacts/{id}/gdpr-export` a ZIP archive. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag; what a contact is, the filter format, search, merging, consent and the GDPR: see the `contacts` and `consent` tags.",
+            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`, `ct_` contacts, `tag_` tags, `fld_` custom fields, `seg_` segments, `act_` timeline entries, `chg_` field history entries, `imp_` imports, `exp_` exports). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON, `GET /contacts/{id}/gdpr-export` a ZIP archive, and an import's error report and an export's download their files. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag; what a contact is, the filter format, search, merging, consent and the GDPR: see the `contacts` and `consent` tags.",
         },
         "servers": [{ "url": "/api/v1" }],
         "tags": [
@@ -58,6 +61,8 @@ pub fn document() -> Value {
             { "name": "contact-fields", "description": contact_guide::fields_tag() },
             { "name": "segments", "description": contact_guide::segments_tag() },
             { "name": "consent", "description": contact_guide::consent_tag() },
+            { "name": "contact-imports", "description": contact_transfers::imports_tag() },
+            { "name": "contact-exports", "description": contact_transfers::exports_tag() },
         ],
         "paths": paths::all(),
         "components": {

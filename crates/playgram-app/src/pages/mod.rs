@@ -44,6 +44,28 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// A file to download: its bytes with the content type, `attachment` with its name, and no
+/// caching (exports and GDPR archives hold personal data).
+pub fn attachment(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A timestamp as shown in pages (UTC; `app.js` rewrites it in the reader's time zone).
 #[derive(Clone, Debug)]
 pub struct Stamp {

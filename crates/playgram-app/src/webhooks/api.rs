@@ -95,22 +95,13 @@ pub struct PageQuery {
     pub limit: Option<String>,
 }
 
-fn cursor<T>(text: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) => parse(text).map(Some).ok_or_else(|| {
-            AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
-        }),
-    }
-}
-
 pub async fn list_endpoints(
     State(state): State<AppState>,
     principal: Principal,
     Query(query): Query<PageQuery>,
 ) -> Result<Api<Vec<EndpointOut>>> {
     principal.require(Capability::ReadWebhooks)?;
-    let before = cursor(query.cursor.as_deref(), EndpointId::parse)?;
+    let before = crate::http::id_cursor(query.cursor.as_deref(), EndpointId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list(&state.db, &principal.workspace_id, before.as_ref(), limit).await?;
     let next = (rows.len() as i64 == limit)
@@ -323,7 +314,7 @@ pub fn message_filter(query: &MessageQuery) -> Result<(MessageFilter, i64)> {
         since: time("since", &query.since)?,
         until: time("until", &query.until)?,
         search: given(&query.q).map(|q| q.trim().chars().take(200).collect()),
-        before: cursor(query.cursor.as_deref(), MessageId::parse)?,
+        before: crate::http::id_cursor(query.cursor.as_deref(), MessageId::parse)?,
     };
     Ok((filter, crate::http::page_limit(query.limit.as_deref(), 50)?))
 }

@@ -8,13 +8,14 @@ mod crud;
 mod dashboard;
 mod exports;
 mod gdpr;
-mod imports;
+pub mod imports;
 mod lists;
 mod merge;
 mod pages;
 mod schema;
 mod segments;
 mod timeline;
+mod webhooks;
 
 use playgram_testkit::Client;
 use serde_json::Value;

@@ -21,7 +21,7 @@ struct Endpoint {
     method: &'static str,
     /// `{key}`, `{member}`, `{owner}`, `{invite}`, `{job}`, `{workspace}`, `{endpoint}`,
     /// `{message}`, `{contact}`, `{contact2}`, `{visitor}` (an identity's external id), `{tag}`,
-    /// `{field}` or `{segment}` is replaced by the other workspace's id (in the body too).
+    /// `{field}`, `{segment}`, `{import}` or `{export}` is replaced by the other workspace's id (in the body too).
     path: &'static str,
     body: Option<fn() -> Value>,
     /// Only a signed-in person may call it (an API key gets 403 before any lookup).
@@ -136,6 +136,19 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint("DELETE", "/api/v1/segments/{segment}"),
     endpoint("GET", "/api/v1/segments/{segment}/contacts"),
+    endpoint("GET", "/api/v1/contact-imports/{import}"),
+    Endpoint {
+        body: Some(|| json!({ "mapping": { "Name": "name", "Email": "email" } })),
+        ..endpoint("POST", "/api/v1/contact-imports/{import}/preview")
+    },
+    Endpoint {
+        body: Some(|| json!({ "mapping": { "Name": "name", "Email": "email" } })),
+        ..endpoint("POST", "/api/v1/contact-imports/{import}/start")
+    },
+    endpoint("POST", "/api/v1/contact-imports/{import}/cancel"),
+    endpoint("GET", "/api/v1/contact-imports/{import}/errors"),
+    endpoint("GET", "/api/v1/contact-exports/{export}"),
+    endpoint("GET", "/api/v1/contact-exports/{export}/download"),
 ];
 
 /// Real resources of the other workspace ("Beta"), and its owner to look at them.
@@ -211,6 +224,8 @@ impl Foreign {
             ("{tag}", contacts.tag),
             ("{field}", contacts.field),
             ("{segment}", contacts.segment),
+            ("{import}", contacts.import),
+            ("{export}", contacts.export),
         ];
         Foreign { owner, ids }
     }
@@ -242,6 +257,8 @@ impl Foreign {
             "/api/v1/segments",
             "/api/v1/contact-tombstones",
             "/api/v1/contact-settings",
+            "/api/v1/contact-imports",
+            "/api/v1/contact-exports",
             "/api/v1/contacts/{contact}/timeline",
             "/api/v1/contacts/{contact}/history",
             "/api/v1/contacts/{contact}/consents",

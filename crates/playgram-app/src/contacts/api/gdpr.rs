@@ -2,8 +2,7 @@
 //! and the workspace's contact settings.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use playgram_core::Conn;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -23,18 +22,7 @@ pub async fn get_contact_gdpr_export(
 ) -> Result<Response> {
     principal.require(Capability::ExportContacts)?;
     let (name, bytes) = gdpr::export(&state, &principal, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(&name, "application/zip", bytes))
 }
 
 #[derive(Serialize)]
@@ -72,15 +60,7 @@ pub async fn list_contact_tombstones(
 ) -> Result<Api<Vec<Tombstone>>> {
     principal.require(Capability::ReadContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
-    let cursor = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(playgram_core::ids::ContactId::parse(c).ok_or_else(|| {
-            crate::http::AppError::bad_request(
-                "invalid_cursor",
-                "The cursor is not one this API gave out.",
-            )
-        })?),
-        None => None,
-    };
+    let cursor = crate::http::id_cursor(q.cursor.as_deref(), playgram_core::ids::ContactId::parse)?;
     let rows = gdpr::tombstones(
         &mut Conn::Db(&state.db),
         &principal.workspace_id,

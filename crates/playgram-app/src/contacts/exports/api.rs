@@ -1,8 +1,7 @@
 //! `/api/v1/contact-exports…`: ask for an export, follow it, download its file.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use playgram_core::Conn;
 use playgram_core::ids::{ExportId, SegmentId};
 use playgram_core::time::Millis;
@@ -12,7 +11,7 @@ use super::service::{self, ExportIn};
 use super::store::{self, ExportRow};
 use crate::auth::{Capability, Principal};
 use crate::contacts::timeline::By;
-use crate::http::{Api, ApiJson, AppError, Result};
+use crate::http::{Api, ApiJson, Result};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -93,12 +92,7 @@ pub async fn list_exports(
 ) -> Result<Api<Vec<ExportOut>>> {
     principal.require(Capability::ExportContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
-    let before = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(ExportId::parse(c).ok_or_else(|| {
-            AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
-        })?),
-        None => None,
-    };
+    let before = crate::http::id_cursor(q.cursor.as_deref(), ExportId::parse)?;
     let rows = store::list(
         &mut Conn::Db(&state.db),
         &principal.workspace_id,
@@ -131,16 +125,5 @@ pub async fn download_export(
 ) -> Result<Response> {
     principal.require(Capability::ExportContacts)?;
     let (name, content_type, bytes) = service::download(&state, &principal, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(&name, content_type, bytes))
 }

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use playgram_core::Conn;
 use serde::{Deserialize, Serialize};
@@ -261,16 +260,5 @@ pub async fn download_export(
     let principal = chrome.principal()?;
     principal.require(Capability::ExportContacts)?;
     let (name, content_type, bytes) = service::download(&state, principal, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(&name, content_type, bytes))
 }

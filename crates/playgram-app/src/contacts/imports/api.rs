@@ -1,8 +1,7 @@
 //! `/api/v1/contact-imports…`: upload, list, progress, preview, start, cancel, error report.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use playgram_core::Conn;
 use playgram_core::ids::ImportId;
 use playgram_core::time::Millis;
@@ -144,12 +143,7 @@ pub async fn list_imports(
 ) -> Result<Api<Vec<ImportOut>>> {
     principal.require(Capability::ImportContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
-    let before = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(ImportId::parse(c).ok_or_else(|| {
-            AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
-        })?),
-        None => None,
-    };
+    let before = crate::http::id_cursor(q.cursor.as_deref(), ImportId::parse)?;
     let rows = store::list(
         &mut Conn::Db(&state.db),
         &principal.workspace_id,
@@ -230,17 +224,11 @@ pub async fn get_import_errors(
             .trim_end_matches(".csv")
             .trim_end_matches(".xlsx")
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
+    Ok(crate::pages::attachment(
+        &name,
+        "text/csv; charset=utf-8",
         csv,
-    )
-        .into_response())
+    ))
 }
 
 /// One line per refused row (its messages joined), formula-safe.

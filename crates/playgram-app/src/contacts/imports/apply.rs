@@ -67,6 +67,22 @@ struct Owners {
     identities: HashMap<Key, ContactId>,
 }
 
+impl Owners {
+    /// Notes that `id` now holds the row's emails, phones and identities.
+    fn claim(&mut self, rec: &Record, id: &ContactId) {
+        for email in &rec.emails {
+            self.emails.insert(email.clone(), id.clone());
+        }
+        for phone in &rec.phones {
+            self.phones.insert(phone.clone(), id.clone());
+        }
+        for (channel, external_id, _) in &rec.identities {
+            self.identities
+                .insert((*channel, external_id.clone()), id.clone());
+        }
+    }
+}
+
 struct Pending {
     contact: Contact,
     tags: Vec<TagRow>,
@@ -101,17 +117,7 @@ pub async fn apply(
             }
             let contact = new_contact(b, rec, &row_tags);
             let id = contact.row.id.clone();
-            for email in &rec.emails {
-                owners.emails.insert(email.clone(), id.clone());
-            }
-            for phone in &rec.phones {
-                owners.phones.insert(phone.clone(), id.clone());
-            }
-            for (channel, external_id, _) in &rec.identities {
-                owners
-                    .identities
-                    .insert((*channel, external_id.clone()), id.clone());
-            }
+            owners.claim(rec, &id);
             pending.push(Pending {
                 contact,
                 tags: row_tags,
@@ -168,17 +174,7 @@ pub async fn apply(
                         .filter(|o| *o == merged)
                         .for_each(|o| *o = primary.clone());
                 }
-                for email in &rec.emails {
-                    owners.emails.insert(email.clone(), primary.clone());
-                }
-                for phone in &rec.phones {
-                    owners.phones.insert(phone.clone(), primary.clone());
-                }
-                for (channel, external_id, _) in &rec.identities {
-                    owners
-                        .identities
-                        .insert((*channel, external_id.clone()), primary.clone());
-                }
+                owners.claim(rec, &primary);
                 results.push(RowResult {
                     row: *row,
                     action,

@@ -3,12 +3,10 @@
 //! contact (or the list) with a one-time message.
 
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use playgram_core::Conn;
 
 use super::edit::refused;
-use super::tell;
+use super::{Pairs, posted, tell};
 use crate::auth::Capability;
 use crate::contacts::consent::{self, ConsentIn};
 use crate::contacts::input::IdentityIn;
@@ -18,16 +16,6 @@ use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, PageResult};
 use crate::state::AppState;
-
-type Pairs = Vec<(String, String)>;
-
-fn get(pairs: &Pairs, name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
 
 /// The answer to a form: back to the contact with what happened, or the refusal's message.
 async fn answer(
@@ -59,7 +47,7 @@ pub async fn add_tag(
     PageForm(pairs): PageForm<Pairs>,
 ) -> PageResult {
     chrome.principal()?.require(Capability::WriteContacts)?;
-    let names: Vec<String> = get(&pairs, "tag")
+    let names: Vec<String> = posted(&pairs, "tag")
         .unwrap_or_default()
         .split(',')
         .map(str::trim)
@@ -96,9 +84,9 @@ pub async fn add_identity(
 ) -> PageResult {
     chrome.principal()?.require(Capability::WriteContacts)?;
     let input = IdentityIn {
-        channel: get(&pairs, "channel").unwrap_or_default(),
-        external_id: get(&pairs, "external_id").unwrap_or_default(),
-        username: get(&pairs, "username"),
+        channel: posted(&pairs, "channel").unwrap_or_default(),
+        external_id: posted(&pairs, "external_id").unwrap_or_default(),
+        username: posted(&pairs, "username"),
     };
     let result = service::add_identity(&state, chrome.principal()?, &id, &input)
         .await
@@ -128,11 +116,11 @@ pub async fn record_consent(
     let principal = chrome.principal()?;
     principal.require(Capability::WriteContacts)?;
     let input = ConsentIn {
-        channel: get(&pairs, "channel").unwrap_or_default(),
-        purpose: get(&pairs, "purpose").unwrap_or_default(),
-        status: get(&pairs, "status").unwrap_or_default(),
-        source: get(&pairs, "source"),
-        evidence: get(&pairs, "evidence"),
+        channel: posted(&pairs, "channel").unwrap_or_default(),
+        purpose: posted(&pairs, "purpose").unwrap_or_default(),
+        status: posted(&pairs, "status").unwrap_or_default(),
+        source: posted(&pairs, "source"),
+        evidence: posted(&pairs, "evidence"),
         recorded_at: None,
     };
     let result = async {
@@ -176,7 +164,7 @@ pub async fn merge_contact(
     PageForm(pairs): PageForm<Pairs>,
 ) -> PageResult {
     chrome.principal()?.require(Capability::WriteContacts)?;
-    let other = get(&pairs, "other_id").unwrap_or_default();
+    let other = posted(&pairs, "other_id").unwrap_or_default();
     let result = merge::merge(&state, chrome.principal()?, &id, &other)
         .await
         .map(|c| format!("Merged into {}.", c.display_name()));
@@ -231,16 +219,5 @@ pub async fn download_gdpr(
 ) -> PageResult {
     chrome.principal()?.require(Capability::ExportContacts)?;
     let (name, bytes) = gdpr::export(&state, chrome.principal()?, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(&name, "application/zip", bytes))
 }

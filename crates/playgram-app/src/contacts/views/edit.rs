@@ -12,7 +12,7 @@ use playgram_core::Conn;
 use serde_json::Value;
 
 use super::detail::{DetailQuery, FieldInput, field_inputs, load};
-use super::tell;
+use super::{Pairs, posted_raw, tell};
 use crate::auth::Capability;
 use crate::contacts::fields::{FieldKind, FieldSet};
 use crate::contacts::input::{ContactIn, ContactPatch};
@@ -21,15 +21,6 @@ use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageResult};
 use crate::state::AppState;
-
-type Pairs = Vec<(String, String)>;
-
-fn get(pairs: &Pairs, name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-}
 
 fn lines(text: Option<String>) -> Vec<String> {
     text.unwrap_or_default()
@@ -60,7 +51,7 @@ fn posted_fields(fields: &FieldSet, pairs: &Pairs) -> BTreeMap<String, Value> {
                     .collect::<Vec<_>>(),
             ),
             FieldKind::Datetime => {
-                let text = get(pairs, &name).unwrap_or_default();
+                let text = posted_raw(pairs, &name).unwrap_or_default();
                 let text = text.trim();
                 // datetime-local sends 2026-12-03T14:30: read it as UTC.
                 if text.is_empty() || text.ends_with('Z') || text.contains('+') {
@@ -71,7 +62,7 @@ fn posted_fields(fields: &FieldSet, pairs: &Pairs) -> BTreeMap<String, Value> {
                     Value::from(format!("{text}Z"))
                 }
             }
-            _ => Value::from(get(pairs, &name).unwrap_or_default()),
+            _ => Value::from(posted_raw(pairs, &name).unwrap_or_default()),
         };
         out.insert(field.key.clone(), value);
     }
@@ -104,7 +95,7 @@ async fn new_page(
     for f in &mut fields {
         f.error = form.error_named(&format!("fields.{}", f.key));
     }
-    let value = |n: &str| pairs.and_then(|p| get(p, n)).unwrap_or_default();
+    let value = |n: &str| pairs.and_then(|p| posted_raw(p, n)).unwrap_or_default();
     Ok(NewPage {
         name: value("name"),
         emails: value("emails"),
@@ -132,10 +123,10 @@ pub async fn create_contact(
     principal.require(Capability::WriteContacts)?;
     let context = Context::load(&mut Conn::Db(&state.db), &principal.workspace_id).await?;
     let input = ContactIn {
-        name: get(&pairs, "name"),
-        emails: Some(lines(get(&pairs, "emails"))),
-        phones: Some(lines(get(&pairs, "phones"))),
-        tags: Some(lines(get(&pairs, "tags"))),
+        name: posted_raw(&pairs, "name"),
+        emails: Some(lines(posted_raw(&pairs, "emails"))),
+        phones: Some(lines(posted_raw(&pairs, "phones"))),
+        tags: Some(lines(posted_raw(&pairs, "tags"))),
         fields: Some(posted_fields(&context.fields, &pairs)),
         ..ContactIn::default()
     };
@@ -186,15 +177,15 @@ pub async fn update_profile(
     principal.require(Capability::WriteContacts)?;
     let text = |n: &str| {
         Some(
-            get(&pairs, n)
+            posted_raw(&pairs, n)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty()),
         )
     };
     let patch = ContactPatch {
-        name: Some(get(&pairs, "name")),
-        emails: Some(Some(lines(get(&pairs, "emails")))),
-        phones: Some(Some(lines(get(&pairs, "phones")))),
+        name: Some(posted_raw(&pairs, "name")),
+        emails: Some(Some(lines(posted_raw(&pairs, "emails")))),
+        phones: Some(Some(lines(posted_raw(&pairs, "phones")))),
         locale: text("locale"),
         timezone: text("timezone"),
         avatar_url: text("avatar_url"),
@@ -291,7 +282,7 @@ pub async fn refused(
         }
         "ct-consent" => page.consent_form = form,
         _ => {
-            let v = |n: &str| get(pairs, n).unwrap_or_default();
+            let v = |n: &str| posted_raw(pairs, n).unwrap_or_default();
             page.name = v("name");
             page.emails = v("emails");
             page.phones = v("phones");

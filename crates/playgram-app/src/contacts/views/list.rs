@@ -219,13 +219,7 @@ pub async fn bulk_contacts(
 ) -> PageResult {
     let principal = chrome.principal()?;
     principal.require(Capability::WriteContacts)?;
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| super::posted(&pairs, name);
     let ids: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "ids")
@@ -308,13 +302,7 @@ pub async fn create_segment(
 ) -> PageResult {
     let principal = chrome.principal()?;
     principal.require(Capability::ManageContactSchema)?;
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| super::posted(&pairs, name);
     let params = Params {
         q: get("q"),
         tag: get("tag"),

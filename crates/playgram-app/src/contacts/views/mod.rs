@@ -49,6 +49,24 @@ pub async fn tell(
         .await
 }
 
+/// A form post's fields, in order (several may share a name).
+pub type Pairs = Vec<(String, String)>;
+
+/// The posted value of `name`, trimmed; `None` when it is absent or empty.
+pub fn posted(pairs: &[(String, String)], name: &str) -> Option<String> {
+    posted_raw(pairs, name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The posted value of `name` as it came.
+pub fn posted_raw(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
 /// A tag chip: its name and colour (drawn as an SVG dot: the CSP allows no inline styles, and
 /// SVG's `fill` attribute is not one).
 pub struct TagChip {

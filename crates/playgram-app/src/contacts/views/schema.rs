@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use playgram_core::Conn;
 
-use super::{NOTICE_KIND, Notice, tell};
+use super::{NOTICE_KIND, Notice, Pairs, posted_raw, tell};
 use crate::auth::Capability;
 use crate::contacts::fields::FieldKind;
 use crate::contacts::fields::service::FieldIn;
@@ -18,15 +18,6 @@ use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageResult};
 use crate::state::AppState;
-
-type Pairs = Vec<(String, String)>;
-
-fn get(pairs: &Pairs, name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-}
 
 pub struct TagLine {
     pub id: String,
@@ -72,9 +63,11 @@ async fn tags_page(
             })
             .collect(),
         form,
-        name: pairs.and_then(|p| get(p, "name")).unwrap_or_default(),
+        name: pairs
+            .and_then(|p| posted_raw(p, "name"))
+            .unwrap_or_default(),
         color: pairs
-            .and_then(|p| get(p, "color"))
+            .and_then(|p| posted_raw(p, "color"))
             .unwrap_or_else(|| tags::PALETTE[0].to_owned()),
         palette: &tags::PALETTE,
         notice: None,
@@ -98,9 +91,9 @@ pub async fn create_tag(
 ) -> PageResult {
     chrome.principal()?.require(Capability::WriteContacts)?;
     let input = TagIn {
-        name: get(&pairs, "name"),
-        color: get(&pairs, "color"),
-        description: get(&pairs, "description"),
+        name: posted_raw(&pairs, "name"),
+        color: posted_raw(&pairs, "color"),
+        description: posted_raw(&pairs, "description"),
     };
     match tags::service::create(&state, chrome.principal()?, input).await {
         Ok(tag) => {
@@ -131,9 +124,9 @@ pub async fn update_tag(
         .principal()?
         .require(Capability::ManageContactSchema)?;
     let input = TagIn {
-        name: get(&pairs, "name"),
-        color: get(&pairs, "color"),
-        description: get(&pairs, "description"),
+        name: posted_raw(&pairs, "name"),
+        color: posted_raw(&pairs, "color"),
+        description: posted_raw(&pairs, "description"),
     };
     let (ok, text) = match tags::service::update(&state, chrome.principal()?, &id, input).await {
         Ok(tag) => (true, format!("Tag “{}” saved.", tag.name)),
@@ -198,7 +191,7 @@ async fn fields_page(
     let mut c = Conn::Db(&state.db);
     let set = fields::store::all(&mut c, &principal.workspace_id).await?;
     let usage = fields::store::usage(&mut c, &principal.workspace_id).await?;
-    let value = |n: &str| pairs.and_then(|p| get(p, n)).unwrap_or_default();
+    let value = |n: &str| pairs.and_then(|p| posted_raw(p, n)).unwrap_or_default();
     Ok(FieldsPage {
         fields: set
             .fields
@@ -241,7 +234,7 @@ pub async fn list_fields(State(state): State<AppState>, chrome: Chrome) -> PageR
 }
 
 fn options_of(pairs: &Pairs) -> Option<Vec<String>> {
-    get(pairs, "options")
+    posted_raw(pairs, "options")
         .map(|o| {
             o.lines()
                 .map(str::trim)
@@ -261,11 +254,11 @@ pub async fn create_field(
         .principal()?
         .require(Capability::ManageContactSchema)?;
     let input = FieldIn {
-        key: get(&pairs, "key").filter(|k| !k.trim().is_empty()),
-        label: get(&pairs, "label"),
-        kind: get(&pairs, "kind"),
+        key: posted_raw(&pairs, "key").filter(|k| !k.trim().is_empty()),
+        label: posted_raw(&pairs, "label"),
+        kind: posted_raw(&pairs, "kind"),
         options: options_of(&pairs),
-        description: get(&pairs, "description"),
+        description: posted_raw(&pairs, "description"),
     };
     match fields::service::create(&state, chrome.principal()?, input).await {
         Ok(f) => {
@@ -301,10 +294,10 @@ pub async fn update_field(
         .require(Capability::ManageContactSchema)?;
     let input = FieldIn {
         key: None,
-        label: get(&pairs, "label"),
+        label: posted_raw(&pairs, "label"),
         kind: None,
         options: options_of(&pairs),
-        description: get(&pairs, "description"),
+        description: posted_raw(&pairs, "description"),
     };
     let (ok, text) = match fields::service::update(&state, chrome.principal()?, &id, input).await {
         Ok(f) => (true, format!("Field “{}” saved.", f.label)),

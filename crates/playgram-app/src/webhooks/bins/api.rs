@@ -90,16 +90,6 @@ pub struct PageQuery {
     pub limit: Option<String>,
 }
 
-/// `?cursor=` as an id of kind `T`: the last id of the previous page.
-fn cursor<T>(text: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
-    match text.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(text) => parse(text).map(Some).ok_or_else(|| {
-            AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
-        }),
-        None => Ok(None),
-    }
-}
-
 /// Lists the workspace's request bins, newest first.
 pub async fn list_request_bins(
     State(state): State<AppState>,
@@ -107,7 +97,7 @@ pub async fn list_request_bins(
     Query(query): Query<PageQuery>,
 ) -> Result<Api<Vec<BinOut>>> {
     principal.require(crate::auth::Capability::ReadWebhooks)?;
-    let before = cursor(query.cursor.as_deref(), BinId::parse)?;
+    let before = crate::http::id_cursor(query.cursor.as_deref(), BinId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list_bins(&state.db, &principal.workspace_id, before.as_ref(), limit).await?;
     let next = (rows.len() as i64 == limit)
@@ -161,7 +151,7 @@ pub async fn list_captures(
     Query(query): Query<PageQuery>,
 ) -> Result<Api<Vec<CaptureOut>>> {
     let bin = service::load(&state, &principal, &id).await?;
-    let before = cursor(query.cursor.as_deref(), CaptureId::parse)?;
+    let before = crate::http::id_cursor(query.cursor.as_deref(), CaptureId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list_captures(&state.db, &bin.id, before.as_ref(), limit).await?;
     let next = (rows.len() as i64 == limit)

@@ -1,7 +1,8 @@
 //! The contact part of the role matrix: every role against the contact actions, over HTTP; and the
 //! `contacts:*` API-key scopes. Viewers read; agents create, change, tag, merge and record consent;
 //! managers also delete, erase, export and define fields, segments and tags; only owners and
-//! admins change the contact settings. (Imports have no endpoint yet.)
+//! admins change the contact settings. Imports and exports (lists, asking for an export) are for
+//! managers and up.
 
 use playgram_testkit::{Client, TestApp, User, both};
 use reqwest::Method;
@@ -40,6 +41,9 @@ enum Action {
     EraseContact,
     BulkDelete,
     ExportContact,
+    ListImports,
+    ListExports,
+    CreateExport,
     UpdateSettings,
 }
 
@@ -74,6 +78,9 @@ const MATRIX: &[(Action, [u16; 5])] = &[
     (Action::EraseContact, [200, 200, 200, 403, 403]),
     (Action::BulkDelete, [200, 200, 200, 403, 403]),
     (Action::ExportContact, [200, 200, 200, 403, 403]),
+    (Action::ListImports, [200, 200, 200, 403, 403]),
+    (Action::ListExports, [200, 200, 200, 403, 403]),
+    (Action::CreateExport, [202, 202, 202, 403, 403]),
     (Action::UpdateSettings, [200, 200, 403, 403, 403]),
 ];
 
@@ -221,6 +228,13 @@ async fn request(owner: &Client, action: Action, n: usize) -> (Method, String, V
             let id = contact(owner, n).await;
             (M::GET, format!("/api/v1/contacts/{id}/gdpr-export"), none)
         }
+        Action::ListImports => (M::GET, "/api/v1/contact-imports".into(), none),
+        Action::ListExports => (M::GET, "/api/v1/contact-exports".into(), none),
+        Action::CreateExport => (
+            M::POST,
+            "/api/v1/contact-exports".into(),
+            json!({ "format": "csv", "purpose": format!("Matrix {n}") }),
+        ),
         Action::UpdateSettings => (
             M::PATCH,
             "/api/v1/contact-settings".into(),

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::{Foreign, all_events_sequenced};
 
 /// Beta's contact data: a contact with an email, a website identity, a tag, a custom field value
-/// and a consent record; a second contact; a segment.
+/// and a consent record; a second contact; a segment; an uploaded import waiting to start and a
+/// finished export.
 pub(super) struct Contacts {
     pub(super) contact: String,
     pub(super) second: String,
@@ -17,6 +18,8 @@ pub(super) struct Contacts {
     pub(super) tag: String,
     pub(super) field: String,
     pub(super) segment: String,
+    pub(super) import: String,
+    pub(super) export: String,
 }
 
 impl Contacts {
@@ -62,7 +65,32 @@ impl Contacts {
             )
             .await
             .ok_with(201);
+        let import = crate::contacts::imports::upload(
+            api,
+            "beta.csv",
+            b"Name,Email\nBeta Third,third@beta.example\n",
+        )
+        .await
+        .ok_with(201);
+        let export = api
+            .post(
+                "/api/v1/contact-exports",
+                json!({ "format": "csv", "purpose": "Beta's own audit" }),
+            )
+            .await
+            .ok_with(202);
+        let export = id(&export);
+        crate::jobs::eventually("Beta's export", Duration::from_secs(20), || async {
+            let got = api
+                .get(&format!("/api/v1/contact-exports/{export}"))
+                .await
+                .ok();
+            (got["status"] == "completed").then_some(())
+        })
+        .await;
         Contacts {
+            import: id(&import),
+            export,
             tag: id(&contact["tags"][0]),
             contact: id(&contact),
             second: id(&second),
@@ -129,6 +157,12 @@ async fn foreign_ids_in_bodies_and_queries_change_nothing(app: TestApp) {
     api.post(
         "/api/v1/contacts/bulk",
         json!({ "action": "erase", "segment_id": id("{segment}") }),
+    )
+    .await
+    .field_error("segment_id");
+    api.post(
+        "/api/v1/contact-exports",
+        json!({ "format": "csv", "purpose": "Taking Beta's", "segment_id": id("{segment}") }),
     )
     .await
     .field_error("segment_id");
