@@ -79,9 +79,7 @@ pub async fn list_events(
     };
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = events::list(&state.db, &principal.workspace_id, &types, before, limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|e| e.seq.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.seq.to_string());
     Ok(Api::page(rows, next))
 }
 

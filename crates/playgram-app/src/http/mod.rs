@@ -30,6 +30,13 @@ pub fn page_limit(limit: Option<&str>, default: i64) -> Result<i64> {
     Ok(limit)
 }
 
+/// `?cursor=` and `?limit=` of a list that pages.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
 /// An id cursor from `?cursor=` (blank is none); one this API did not give out is a 400
 /// `invalid_cursor`.
 pub fn id_cursor<T>(text: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Result<Option<T>> {
@@ -38,5 +45,15 @@ pub fn id_cursor<T>(text: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Re
         Some(text) => parse(text).map(Some).ok_or_else(|| {
             AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
         }),
+    }
+}
+
+/// The cursor of the next page: the last row's id when the page is full (a shorter page is the
+/// last one).
+pub fn next_cursor<T>(rows: &[T], limit: i64, id: impl Fn(&T) -> String) -> Option<String> {
+    if rows.len() as i64 == limit {
+        rows.last().map(id)
+    } else {
+        None
     }
 }

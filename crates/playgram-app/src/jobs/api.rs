@@ -90,9 +90,7 @@ pub async fn list_jobs(
     principal.require(Capability::ReadJobs)?;
     let (filter, limit) = filter_from(&query)?;
     let rows = manage::list(&state.db, &principal.workspace_id, &filter, limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(
         rows.into_iter().map(JobOut::from).collect(),
         next,

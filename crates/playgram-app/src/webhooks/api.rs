@@ -89,11 +89,7 @@ pub struct EndpointWithSecret {
     pub secret: String,
 }
 
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
-}
+pub use crate::http::PageQuery;
 
 pub async fn list_endpoints(
     State(state): State<AppState>,
@@ -104,9 +100,7 @@ pub async fn list_endpoints(
     let before = crate::http::id_cursor(query.cursor.as_deref(), EndpointId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list(&state.db, &principal.workspace_id, before.as_ref(), limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(
         rows.iter()
             .map(|r| EndpointOut::shown_to(&state, r, &principal))
@@ -328,9 +322,7 @@ pub async fn list_messages(
     principal.require(Capability::ReadWebhooks)?;
     let (filter, limit) = message_filter(&query)?;
     let rows = messages::list(&state.db, &principal.workspace_id, &filter, limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(
         rows.into_iter().map(|m| MessageOut::of(m, None)).collect(),
         next,

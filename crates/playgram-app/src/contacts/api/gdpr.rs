@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use playgram_core::Conn;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Entry};
@@ -46,11 +46,7 @@ pub async fn erase_contact(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct TombstoneQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
-}
+pub type TombstoneQuery = crate::http::PageQuery;
 
 /// The erased contacts: id, when, how and why; nothing personal.
 pub async fn list_contact_tombstones(
@@ -68,9 +64,7 @@ pub async fn list_contact_tombstones(
         limit,
     )
     .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.contact_id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.contact_id.to_string());
     Ok(Api::page(rows, next))
 }
 

@@ -113,9 +113,7 @@ pub async fn list_contact_timeline(
         .map(str::trim)
         .filter(|k| !k.is_empty());
     let rows = timeline::list(&mut c, ws, &contact.row.id, kind, before.as_ref(), limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(
         rows.into_iter().map(ActivityOut::from).collect(),
         next,

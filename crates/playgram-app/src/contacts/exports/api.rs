@@ -5,7 +5,7 @@ use axum::response::Response;
 use playgram_core::Conn;
 use playgram_core::ids::{ExportId, SegmentId};
 use playgram_core::time::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::service::{self, ExportIn};
 use super::store::{self, ExportRow};
@@ -78,17 +78,11 @@ pub async fn create_export(
     Ok(Api::accepted(ExportOut::from(&row)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
-}
-
 /// Every export of the workspace: who, when, which contacts, why, downloads.
 pub async fn list_exports(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<crate::http::PageQuery>,
 ) -> Result<Api<Vec<ExportOut>>> {
     principal.require(Capability::ExportContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
@@ -100,9 +94,7 @@ pub async fn list_exports(
         limit,
     )
     .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(rows.iter().map(ExportOut::from).collect(), next))
 }
 

@@ -5,7 +5,7 @@ use axum::response::Response;
 use playgram_core::Conn;
 use playgram_core::ids::ImportId;
 use playgram_core::time::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::apply::RowResult;
 use super::plan::{PlanIn, Suggestion};
@@ -130,16 +130,10 @@ pub async fn create_import(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
-}
-
 pub async fn list_imports(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<crate::http::PageQuery>,
 ) -> Result<Api<Vec<ImportOut>>> {
     principal.require(Capability::ImportContacts)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
@@ -151,9 +145,7 @@ pub async fn list_imports(
         limit,
     )
     .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(rows.iter().map(ImportOut::from).collect(), next))
 }
 

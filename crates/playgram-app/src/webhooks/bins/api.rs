@@ -84,11 +84,7 @@ impl From<CaptureRow> for CaptureOut {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<String>,
-}
+use crate::http::PageQuery;
 
 /// Lists the workspace's request bins, newest first.
 pub async fn list_request_bins(
@@ -100,9 +96,7 @@ pub async fn list_request_bins(
     let before = crate::http::id_cursor(query.cursor.as_deref(), BinId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list_bins(&state.db, &principal.workspace_id, before.as_ref(), limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     let bins = rows.into_iter().map(|b| BinOut::of(&state, b)).collect();
     Ok(Api::page(bins, next))
 }
@@ -154,9 +148,7 @@ pub async fn list_captures(
     let before = crate::http::id_cursor(query.cursor.as_deref(), CaptureId::parse)?;
     let limit = crate::http::page_limit(query.limit.as_deref(), 50)?;
     let rows = store::list_captures(&state.db, &bin.id, before.as_ref(), limit).await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let next = crate::http::next_cursor(&rows, limit, |r| r.id.to_string());
     Ok(Api::page(
         rows.into_iter().map(CaptureOut::from).collect(),
         next,
