@@ -8,7 +8,9 @@
 //! Conflicts: the primary's name, avatar, locale and time zone win, the other's fill the blanks;
 //! a custom field the primary has keeps its value, one it lacks takes the other's; for each
 //! channel and purpose the more recent consent wins; first seen is the earlier, last seen the
-//! later. Undo is not offered (the snapshot is there for a person to read).
+//! later. Emails and phones are united even past the ten a client may send, so a merge never
+//! drops an address (a PATCH that sends the lists afterwards must fit the limit). Undo is not
+//! offered (the snapshot is there for a person to read).
 
 use playgram_core::ids::{ContactId, MergeId, WorkspaceId};
 use playgram_core::time::now_ms;

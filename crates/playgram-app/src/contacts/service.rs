@@ -712,6 +712,8 @@ pub async fn upsert_in(
     Ok((id, created))
 }
 
+/// The contact's addresses and the new ones after them. Not cut to the usual limit: an upsert,
+/// like a merge, never drops an address a channel reported.
 fn union(current: &[String], more: &[String]) -> Vec<String> {
     let mut out = current.to_vec();
     for item in more {
@@ -719,7 +721,6 @@ fn union(current: &[String], more: &[String]) -> Vec<String> {
             out.push(item.clone());
         }
     }
-    out.truncate(super::input::MAX_EMAILS.max(super::input::MAX_PHONES));
     out
 }
 

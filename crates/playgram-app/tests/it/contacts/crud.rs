@@ -315,6 +315,19 @@ async fn upsert_finds_by_identity_or_creates(app: TestApp) {
         json!(["sam@example.com", "sam.other@example.com"]),
         "emails are added"
     );
+    // Addresses a channel reports are never dropped, even past the ten a client may send.
+    let many: Vec<String> = (0..10).map(|i| format!("sam{i}@example.org")).collect();
+    let full = api
+        .post(
+            "/api/v1/contacts/upsert",
+            json!({
+                "channel": "instagram", "external_id": "17841400000001", "emails": many,
+            }),
+        )
+        .await
+        .ok();
+    assert_eq!(full["contact"]["emails"].as_array().map(Vec::len), Some(12));
+    assert_eq!(full["contact"]["emails"][11], "sam9@example.org");
     // Found by the new username too.
     let found = api.get("/api/v1/contacts?q=sam.new").await.ok();
     assert_eq!(super::ids(&found), std::slice::from_ref(&id));
