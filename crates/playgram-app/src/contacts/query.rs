@@ -183,9 +183,11 @@ pub fn where_clause(sql: &mut Sql, backend: Backend, ws: &WorkspaceId, f: &Resol
                 sql.push(&format!(" AND contacts_fts MATCH {m}"));
             }
             Backend::Postgres => {
+                // A sub-select, so the query is parsed once: in a prepared statement's generic
+                // plan a bare `to_tsquery($n)` is evaluated again for every row it is tested on.
                 let q = sql.arg(fold::postgres_tsquery(ws, words));
                 sql.push(&format!(
-                    " AND c.search_vector @@ to_tsquery('simple', {q})"
+                    " AND c.search_vector @@ (SELECT to_tsquery('simple', {q}))"
                 ));
             }
         }
@@ -473,7 +475,7 @@ async fn postgres_search(
     let q = sql.arg(fold::postgres_tsquery(ws, words));
     let l = sql.arg(limit + 1);
     let text = format!(
-        "SELECT {COLUMNS}, c.name_sort FROM ({}) c WHERE c.search_vector @@ to_tsquery('simple', {q}){} LIMIT {l}",
+        "SELECT {COLUMNS}, c.name_sort FROM ({}) c WHERE c.search_vector @@ (SELECT to_tsquery('simple', {q})){} LIMIT {l}",
         sql.text,
         order_by(sort, false)
     );
