@@ -17,27 +17,15 @@ use crate::http::forms::PageForm;
 use crate::pages::{Chrome, PageResult};
 use crate::state::AppState;
 
-/// The answer to a form: back to the contact with what happened, or the refusal's message.
+/// The answer to a form on the contact's page: back to it, with what happened or the refusal.
 async fn answer(
     state: &AppState,
     chrome: &Chrome,
     id: &str,
     result: crate::http::Result<String>,
 ) -> PageResult {
-    match result {
-        Ok(text) => tell(chrome, state, true, text, &format!("/app/contacts/{id}")).await,
-        Err(AppError::Client(e)) => {
-            tell(
-                chrome,
-                state,
-                false,
-                e.message,
-                &format!("/app/contacts/{id}"),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let page = format!("/app/contacts/{id}");
+    super::told(chrome, state, result, &page, &page).await
 }
 
 pub async fn add_tag(
@@ -178,27 +166,17 @@ pub async fn erase_contact(
     Path(id): Path<String>,
 ) -> PageResult {
     chrome.principal()?.require(Capability::DeleteContacts)?;
-    match gdpr::erase(&state, chrome.principal()?, &id).await {
-        Ok(mode) => {
-            let text = if mode == "anonymise" {
-                "Personal data erased; the anonymised record remains."
+    let result = gdpr::erase(&state, chrome.principal()?, &id)
+        .await
+        .map(|mode| {
+            if mode == "anonymise" {
+                "Personal data erased; the anonymised record remains.".to_owned()
             } else {
-                "Contact erased; a tombstone without personal data remains."
-            };
-            tell(&chrome, &state, true, text, "/app/contacts").await
-        }
-        Err(AppError::Client(e)) => {
-            tell(
-                &chrome,
-                &state,
-                false,
-                e.message,
-                &format!("/app/contacts/{id}"),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+                "Contact erased; a tombstone without personal data remains.".to_owned()
+            }
+        });
+    let page = format!("/app/contacts/{id}");
+    super::told(&chrome, &state, result, "/app/contacts", &page).await
 }
 
 pub async fn delete_contact(

@@ -277,21 +277,16 @@ pub async fn bulk_contacts(
         }
         _ => input,
     };
-    let (ok, text) = match bulk::run(&state, principal, input).await {
-        Ok(out) => match (out.changed, out.matched) {
-            (Some(n), _) => (true, format!("Done for {n} contacts.")),
-            (None, Some(n)) => (
-                true,
-                format!(
-                    "Working through {n} contacts in the background; reload in a moment to see the result."
-                ),
+    let result = bulk::run(&state, principal, input)
+        .await
+        .map(|out| match (out.changed, out.matched) {
+            (Some(n), _) => format!("Done for {n} contacts."),
+            (None, Some(n)) => format!(
+                "Working through {n} contacts in the background; reload in a moment to see the result."
             ),
-            _ => (true, "Done.".to_owned()),
-        },
-        Err(crate::http::AppError::Client(e)) => (false, e.message),
-        Err(e) => return Err(e.into()),
-    };
-    tell(&chrome, &state, ok, text, &back).await
+            _ => "Done.".to_owned(),
+        });
+    super::told(&chrome, &state, result, &back, &back).await
 }
 
 /// Saves the list's current filter as a segment.

@@ -49,6 +49,24 @@ pub async fn tell(
         .await
 }
 
+/// The answer to a form: what it did, shown at `done`; or a refusal's message, shown at `refused`
+/// (the form's own page). Other errors are error pages.
+pub async fn told(
+    chrome: &Chrome,
+    state: &AppState,
+    result: crate::http::Result<String>,
+    done: &str,
+    refused: &str,
+) -> PageResult {
+    match result {
+        Ok(text) => tell(chrome, state, true, text, done).await,
+        Err(crate::http::AppError::Client(e)) => {
+            tell(chrome, state, false, e.message, refused).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A form post's fields, in order (several may share a name).
 pub type Pairs = Vec<(String, String)>;
 

@@ -14,7 +14,6 @@ use crate::contacts::fields::FieldKind;
 use crate::contacts::fields::service::FieldIn;
 use crate::contacts::tags::service::TagIn;
 use crate::contacts::{fields, tags};
-use crate::http::AppError;
 use crate::http::forms::PageForm;
 use crate::pages::{Chrome, FormState, PageError, PageResult};
 use crate::state::AppState;
@@ -128,12 +127,11 @@ pub async fn update_tag(
         color: posted_raw(&pairs, "color"),
         description: posted_raw(&pairs, "description"),
     };
-    let (ok, text) = match tags::service::update(&state, chrome.principal()?, &id, input).await {
-        Ok(tag) => (true, format!("Tag “{}” saved.", tag.name)),
-        Err(AppError::Client(e)) => (false, e.message),
-        Err(e) => return Err(e.into()),
-    };
-    tell(&chrome, &state, ok, text, "/app/contacts/tags").await
+    let result = tags::service::update(&state, chrome.principal()?, &id, input)
+        .await
+        .map(|tag| format!("Tag “{}” saved.", tag.name));
+    let page = "/app/contacts/tags";
+    super::told(&chrome, &state, result, page, page).await
 }
 
 pub async fn delete_tag(
@@ -299,12 +297,11 @@ pub async fn update_field(
         options: options_of(&pairs),
         description: posted_raw(&pairs, "description"),
     };
-    let (ok, text) = match fields::service::update(&state, chrome.principal()?, &id, input).await {
-        Ok(f) => (true, format!("Field “{}” saved.", f.label)),
-        Err(AppError::Client(e)) => (false, e.message),
-        Err(e) => return Err(e.into()),
-    };
-    tell(&chrome, &state, ok, text, "/app/contacts/fields").await
+    let result = fields::service::update(&state, chrome.principal()?, &id, input)
+        .await
+        .map(|f| format!("Field “{}” saved.", f.label));
+    let page = "/app/contacts/fields";
+    super::told(&chrome, &state, result, page, page).await
 }
 
 pub async fn delete_field(
