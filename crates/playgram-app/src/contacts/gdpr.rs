@@ -196,6 +196,7 @@ pub async fn erase_in(
     } else {
         super::store::delete(tx, ws, id).await?;
     }
+    super::scrub::scrub(tx, ws, id).await?;
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO contact_tombstones (workspace_id, contact_id, mode, reason, actor_type, actor_id, erased_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")

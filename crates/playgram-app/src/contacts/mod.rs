@@ -29,6 +29,7 @@ pub mod merge;
 pub mod model;
 pub mod phone;
 pub mod query;
+pub mod scrub;
 pub mod segments;
 pub mod service;
 pub mod settings;
