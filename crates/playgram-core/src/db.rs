@@ -295,6 +295,30 @@ impl Tx {
         &mut self.conn
     }
 
+    /// Runs `work` so that, when it fails, what it wrote is undone and the transaction goes on
+    /// (a savepoint): on PostgreSQL a failed statement otherwise aborts the whole transaction,
+    /// and on SQLite the statements before the failure would stay. Signals it raised still go
+    /// out on commit; they only wake workers, who then find nothing new.
+    pub async fn attempt<T, E, F>(&mut self, work: F) -> Result<Result<T, E>, sqlx::Error>
+    where
+        F: AsyncFnOnce(&mut Tx) -> Result<T, E>,
+    {
+        self.run_raw("SAVEPOINT attempt").await?;
+        let result = work(self).await;
+        if result.is_err() {
+            self.run_raw("ROLLBACK TO SAVEPOINT attempt").await?;
+        }
+        self.run_raw("RELEASE SAVEPOINT attempt").await?;
+        Ok(result)
+    }
+
+    async fn run_raw(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop),
+            TxConn::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop),
+        }
+    }
+
     /// Announces `signal` to this process once the transaction commits (and never if it rolls back).
     pub fn signal(&mut self, signal: Signal) {
         if !self.raised.contains(&signal) {

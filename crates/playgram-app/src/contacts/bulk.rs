@@ -7,6 +7,7 @@
 
 use playgram_core::ids::{ContactId, JobId, WorkspaceId};
 use playgram_core::jobs::{Job, JobContext, JobError, NewJob, enqueue};
+use playgram_core::time::{Millis, now_ms};
 use playgram_core::{Conn, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -94,6 +95,12 @@ pub struct Work {
     pub tag_ids: Vec<String>,
     pub by_type: String,
     pub by_id: Option<String>,
+    /// Deleting or erasing: the confirmed count and when it was confirmed. The job takes no
+    /// contact created after that and stops at the count, so a filter that matches more by the
+    /// time the job runs (a contact added or changed meanwhile) never takes more than was seen.
+    /// A retry after a crash counts again over the contacts that still match.
+    #[serde(default)]
+    pub confirmed: Option<(i64, Millis)>,
 }
 
 pub async fn run(state: &AppState, principal: &Principal, input: BulkIn) -> Result<BulkOut> {
@@ -194,6 +201,8 @@ pub async fn run(state: &AppState, principal: &Principal, input: BulkIn) -> Resu
         tag_ids: tag_rows.iter().map(|t| t.id.to_string()).collect(),
         by_type: by.kind.to_owned(),
         by_id: by.id.clone(),
+        confirmed: matches!(action, Action::Delete | Action::Erase)
+            .then(|| (matched, now_ms() + 1)),
     };
     let job = NewJob::of::<BulkJob>(&work)
         .map_err(|e| AppError::Internal(e.into()))?
@@ -272,12 +281,17 @@ impl Job for BulkJob {
         let mut c = Conn::Db(&state.db);
         let all_tags = tags::store::all(&mut c, ws).await?;
         let fields = fields::store::all(&mut c, ws).await?;
-        let resolved = work.filter.resolve(&fields, &all_tags).map_err(|e| {
+        let mut resolved = work.filter.resolve(&fields, &all_tags).map_err(|e| {
             JobError::fatal(format!(
                 "the filter no longer holds: {}",
                 e.public_message()
             ))
         })?;
+        let mut left = i64::MAX;
+        if let Some((count, at)) = work.confirmed {
+            left = count;
+            resolved.created_before = Some(resolved.created_before.map_or(at, |b| b.min(at)));
+        }
         let tag_rows: Vec<TagRow> = all_tags
             .into_iter()
             .filter(|t| work.tag_ids.contains(&t.id.to_string()))
@@ -297,13 +311,16 @@ impl Job for BulkJob {
             let Some(last) = ids.last().cloned() else {
                 break;
             };
+            let full_page = (ids.len() as i64) == BATCH;
+            let ids = &ids[..ids.len().min(left as usize)];
+            left -= ids.len() as i64;
             let mut tx = state.db.begin().await?;
-            apply(&mut tx, ws, work.action, &ids, &tag_rows, &mode, &by)
+            apply(&mut tx, ws, work.action, ids, &tag_rows, &mode, &by)
                 .await
                 .map_err(|e| JobError::retry(format!("{e:?}")))?;
             tx.commit().await?;
             after = Some(last);
-            if (ids.len() as i64) < BATCH {
+            if !full_page || left <= 0 {
                 break;
             }
         }

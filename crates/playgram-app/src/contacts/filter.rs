@@ -30,6 +30,11 @@ use super::fields::{FieldKind, FieldSet, StoredValue};
 use super::input::Problems;
 use super::tags::TagRow;
 
+/// The most tags in each of `any`, `all` and `none`: each is a condition in the SQL, and SQLite
+/// refuses expressions deeper than 1,000.
+pub const MAX_TAGS: usize = 50;
+const MAX_CHANNELS: usize = 20;
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
@@ -193,9 +198,16 @@ pub struct Resolved {
 impl Resolved {
     /// Both filters at once (a segment narrowed by the list's own filter).
     pub fn and(mut self, other: Resolved) -> Resolved {
-        if other.words.is_some() {
-            self.words = other.words;
-        }
+        // Both searches must hold: every word of each (the segment's words, then the list's,
+        // whose last word stays the prefix being typed).
+        self.words = match (self.words, other.words) {
+            (Some(mut mine), Some(theirs)) => {
+                mine.retain(|w| !theirs.contains(w));
+                mine.extend(theirs);
+                Some(mine)
+            }
+            (mine, theirs) => theirs.or(mine),
+        };
         self.any_tags.extend(other.any_tags);
         self.all_tags.extend(other.all_tags);
         self.none_tags.extend(other.none_tags);
@@ -277,6 +289,22 @@ impl Filter {
             if !t.any.is_empty() {
                 out.any_tags.push(any);
             }
+        }
+        if let Some(t) = &self.tags {
+            for (part, names) in [("any", &t.any), ("all", &t.all), ("none", &t.none)] {
+                if names.len() > MAX_TAGS {
+                    problems.add(
+                        format!("filter.tags.{part}"),
+                        format!("Name at most {MAX_TAGS} tags here."),
+                    );
+                }
+            }
+        }
+        if self.channels.len() > MAX_CHANNELS {
+            problems.add(
+                "filter.channels",
+                format!("Name at most {MAX_CHANNELS} channels."),
+            );
         }
         for (i, condition) in self.fields.iter().enumerate() {
             match resolve_condition(fields, condition) {

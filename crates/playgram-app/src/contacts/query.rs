@@ -273,7 +273,7 @@ fn field_condition(sql: &mut Sql, c: &Condition) {
             format!("v.number_value {op} {n}")
         } else {
             let t = sql.arg(value.text.to_lowercase());
-            format!("LOWER(v.text_value) {op} {t}")
+            format!("v.text_lower {op} {t}")
         }
     };
     let like = |sql: &mut Sql, prefix: bool| -> String {
@@ -291,7 +291,7 @@ fn field_condition(sql: &mut Sql, c: &Condition) {
             format!("%{escaped}%")
         };
         let p = sql.arg(pattern);
-        format!("LOWER(v.text_value) LIKE {p} ESCAPE '\\'")
+        format!("v.text_lower LIKE {p} ESCAPE '\\'")
     };
     let text = match c.op {
         Op::IsSet => format!(" AND EXISTS ({base})"),
@@ -319,7 +319,7 @@ fn field_condition(sql: &mut Sql, c: &Condition) {
             let column = if numeric {
                 "v.number_value"
             } else {
-                "LOWER(v.text_value)"
+                "v.text_lower"
             };
             let negate = if matches!(c.op, Op::NotIn | Op::HasNone) {
                 "NOT "
@@ -334,7 +334,7 @@ fn field_condition(sql: &mut Sql, c: &Condition) {
                 let f = sql.arg(c.field.as_str());
                 let t = sql.arg(value.text.to_lowercase());
                 out.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM contact_values v WHERE v.contact_id = c.id AND v.field_id = {f} AND LOWER(v.text_value) = {t})"
+                    " AND EXISTS (SELECT 1 FROM contact_values v WHERE v.contact_id = c.id AND v.field_id = {f} AND v.text_lower = {t})"
                 ));
             }
             out

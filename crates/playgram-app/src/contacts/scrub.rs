@@ -41,8 +41,11 @@ pub async fn scrub(tx: &mut Tx, ws: &WorkspaceId, id: &ContactId) -> Result<()> 
     }
 
     // A delivery not yet run carries its body; without it, it sends the message as it is now.
+    // Running ones too: a delivery whose attempt is under way (or whose outcome is not yet
+    // written) keeps this payload for its retry. What is already on the wire or claimed into a
+    // worker's memory a moment ago still goes out as it was.
     let jobs: Vec<(String, String)> = on_tx!(tx, conn => sqlx::query_as(
-        "SELECT id, payload FROM jobs WHERE workspace_id = $1 AND state IN ('scheduled', 'ready') AND payload LIKE $2")
+        "SELECT id, payload FROM jobs WHERE workspace_id = $1 AND state IN ('scheduled', 'ready', 'running') AND payload LIKE $2")
         .bind(ws).bind(&pattern).fetch_all(conn).await)?;
     for (job, payload) in jobs {
         let Ok(mut value) = serde_json::from_str::<Value>(&payload) else {

@@ -585,6 +585,10 @@ pub async fn remove_identity(
     let channel = Channel::parse(channel)
         .filter(|c| c.has_identity())
         .ok_or_else(AppError::not_found)?;
+    // Named as it was added (`+33…` for a wa_id is its digits); what cannot be an id is not one.
+    let external_id = &channel
+        .parse_external_id(external_id)
+        .map_err(|_| AppError::not_found())?;
     let context = Context::load(&mut Conn::Db(&state.db), ws).await?;
     let by = By::of(principal);
     let mut tx = state.db.begin().await?;

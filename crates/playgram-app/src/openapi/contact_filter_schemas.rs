@@ -47,7 +47,7 @@ fn kinds() -> Vec<&'static str> {
 }
 
 fn tag_names(what: &str) -> Value {
-    json!({ "type": "array", "items": { "type": "string" }, "description": format!("{what} Tag names (case and diacritics aside; an unknown name is 422) or `tag_…` ids (answered as ids).") })
+    json!({ "type": "array", "items": { "type": "string" }, "maxItems": crate::contacts::filter::MAX_TAGS, "description": format!("{what} Tag names (case and diacritics aside; an unknown name is 422) or `tag_…` ids (answered as ids).") })
 }
 
 fn range(last_seen: bool) -> Value {
@@ -141,7 +141,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             "fields": { "type": "array", "maxItems": 20, "items": reference("ContactFieldCondition"), "description": "Conditions on custom fields, all of which must hold." },
             "created": range(false),
             "last_seen": range(true),
-            "channels": { "type": "array", "items": channel(false, "A channel."), "description": "Contacts reachable on any of these: an identity on the channel, an email for `email`, a phone for `sms`." },
+            "channels": { "type": "array", "items": channel(false, "A channel."), "maxItems": 20, "description": "Contacts reachable on any of these: an identity on the channel, an email for `email`, a phone for `sms`." },
             "consent": reference("ContactConsentCondition"),
         }),
     );

@@ -21,10 +21,10 @@ const PLAN_422: &str = "`validation_failed`, every problem at once: `mapping.<he
 pub(super) fn imports_tag() -> String {
     format!(
         "Importing contacts from a CSV or XLSX file, in four steps.\n\n\
-         1. **Upload** the file (`POST /contact-imports`, multipart part `file`, at most the server's `contacts_import_max_bytes`, 50 MiB by default; at most {MAX_ROWS} rows and {MAX_COLUMNS} columns). CSV encoding (UTF-8, UTF-16 or Windows-1252) and separator (`,` `;` tab `|`) are detected; an XLSX file's first sheet is read. The answer has the headers, the row count, the first five rows and a suggested `target` per column (a `new_field` proposed, its kind guessed from the cells, where nothing fits). The file is kept 7 days.\n\
+         1. **Upload** the file (`POST /contact-imports`, multipart part `file`, at most the server's `contacts_import_max_bytes`, 50 MiB by default; at most {MAX_ROWS} rows and {MAX_COLUMNS} columns). CSV encoding (UTF-8 or UTF-16 by their byte order marks, else UTF-8, else Windows-1252) and separator (`,` `;` tab `|`) are detected; an XLSX file's first sheet is read. The answer has the headers, the row count, the first five rows and a suggested `target` per column (a `new_field` proposed, its kind guessed from the cells, where nothing fits). The file is kept 7 days.\n\
          2. **Preview** a plan (`POST …/preview`): the first {PREVIEW_ROWS} rows run through the real import in a transaction that is rolled back, each answered `create`, `update`, `merge`, `skip` or `error` with the problems per column. Nothing is kept.\n\
          3. **Start** it (`POST …/start`, the same plan): fields in `create_fields` are created, then a `contacts.import` job imports the rows {CHUNK} at a time, each chunk one transaction; `GET /contact-imports/{{id}}` shows `rows_done`, `created`, `updated`, `skipped`, `failed` and `progress` live, and a restart resumes after the last chunk committed. When it ends it emits `contact_import.finished`.\n\
-         4. **Fix** what failed: `GET …/errors` is a CSV of every refused row (row number, the problems, then the row's own cells under the file's headers), ready to correct and import again.\n\n\
+         4. **Fix** what failed: `GET …/errors` is a CSV of every refused row (its number in the file, blank rows counted, 1 being the first under the headers; the problems, then the row's own cells under the file's headers), ready to correct and import again.\n\n\
          **The plan** (`ContactImportPlan`): `mapping` sends each column to a target — `name`, `first_name` and `last_name` (joined), `email` and `phone` (several columns may feed each; a cell may hold several, split on `,` or `;`), `tags` (split on `,` or `;`), `locale`, `timezone`, `avatar_url`, `identity:<channel>`, `username:instagram` (with an `identity:instagram` column), `field:<key>`, `consent:<channel>:<purpose>` (yes/no cells: an opt-in or opt-out with source `import`), or `\"\"` to skip. Columns not named are skipped. `match_by` (default `[\"identity\", \"email\", \"phone\"]`) says what recognises an existing contact, tried in order; `on_match` what then happens: `skip` leaves it alone, `update` (the default) writes the row's non-empty cells over its values and adds emails, phones, identities and tags, `merge` only fills what it lacks and, when the row names several existing contacts (its email is one's, its phone another's), merges them into the first. Empty cells never clear anything. A cell starting with `'` before `=`, `+`, `-` or `@` (as Playgram's CSV exports write them) loses the `'`. Two rows naming the same person in one file make one contact. {}",
         who(ImportContacts)
     )
@@ -98,7 +98,8 @@ fn upload() -> Op {
         .ok(201, one("ContactImportUploaded"))
         .fails(403, FORBIDDEN)
         .fails(413, "`payload_too_large`: the file is larger than `contacts_import_max_bytes`.")
-        .fails(422, &format!("{INVALID} On `file`: no `file` part, not CSV or XLSX (older .xls and .ods: save as XLSX), unreadable, no rows, more than {MAX_ROWS} rows or {MAX_COLUMNS} columns."));
+        .fails(415, "`unsupported_media_type`: the body is not `multipart/form-data`.")
+        .fails(422, &format!("{INVALID} On `file`: no `file` part, not CSV or XLSX (older .xls and .ods: save as XLSX), unreadable or binary, no rows, more than {MAX_ROWS} rows or {MAX_COLUMNS} columns."));
     upload.value["requestBody"] = json!({
         "required": true,
         "content": { "multipart/form-data": {

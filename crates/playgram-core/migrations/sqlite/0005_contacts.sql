@@ -130,10 +130,13 @@ CREATE TABLE contact_values (
     field_id TEXT NOT NULL REFERENCES contact_fields(id) ON DELETE CASCADE,
     workspace_id TEXT NOT NULL,
     text_value TEXT NOT NULL,
+    -- text_value in lower case as Rust's to_lowercase writes it: SQLite's LOWER() only knows
+    -- ASCII, so filters compare this column on both backends alike ("ÉCOLE" = "école").
+    text_lower TEXT NOT NULL,
     number_value REAL,
     PRIMARY KEY (contact_id, field_id, text_value)
 );
-CREATE INDEX contact_values_by_text ON contact_values (field_id, text_value);
+CREATE INDEX contact_values_by_text ON contact_values (field_id, text_lower);
 CREATE INDEX contact_values_by_number ON contact_values (field_id, number_value);
 
 -- Saved filters; `filter` is the JSON of contacts::filter::Filter.

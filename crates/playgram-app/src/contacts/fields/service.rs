@@ -265,7 +265,14 @@ pub async fn update(
     }
     if input.options.is_some() || kind != current {
         let old = row.options();
-        let options = input.options.clone().unwrap_or_else(|| old.clone());
+        // A kind without options drops the old ones unless the request names some.
+        let options = input.options.clone().unwrap_or_else(|| {
+            if kind.has_options() {
+                old.clone()
+            } else {
+                Vec::new()
+            }
+        });
         row.options = parse_options(kind, Some(&options), &mut errors);
         for removed in old.iter().filter(|o| !row.options().contains(o)) {
             let n = store::option_usage(&mut tx, &row.id, removed).await?;

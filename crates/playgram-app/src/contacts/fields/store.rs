@@ -113,8 +113,8 @@ pub async fn set_value(
         .bind(contact).bind(field).execute(conn).await.map(|_| ()))?;
     for row in rows {
         on_tx!(tx, conn => sqlx::query(
-            "INSERT INTO contact_values (contact_id, field_id, workspace_id, text_value, number_value) VALUES ($1, $2, $3, $4, $5)")
-            .bind(contact).bind(field).bind(ws).bind(&row.text).bind(row.number)
+            "INSERT INTO contact_values (contact_id, field_id, workspace_id, text_value, text_lower, number_value) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(contact).bind(field).bind(ws).bind(&row.text).bind(row.text.to_lowercase()).bind(row.number)
             .execute(conn).await.map(|_| ()))?;
     }
     Ok(())

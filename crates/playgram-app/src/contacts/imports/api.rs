@@ -1,5 +1,6 @@
 //! `/api/v1/contact-imports…`: upload, list, progress, preview, start, cancel, error report.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use playgram_core::Conn;
@@ -85,8 +86,19 @@ pub struct UploadOut {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// The uploaded file from a multipart body's `file` part, refused past the size limit.
-pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<(String, Vec<u8>)> {
+/// The uploaded file from a multipart body's `file` part, refused past the size limit. A body
+/// that is not multipart is a 415 envelope like any other (axum's own answer is plain text).
+pub async fn read_upload(
+    state: &AppState,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<(String, Vec<u8>)> {
+    let mut multipart = multipart.map_err(|_| {
+        AppError::client(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the file as multipart/form-data, in a part named `file`.",
+        )
+    })?;
     let limit = state.config.contacts_import_max_bytes;
     let bad = |m: &str| AppError::field("file", m.to_owned());
     while let Some(mut part) = multipart
@@ -118,7 +130,7 @@ pub async fn read_upload(state: &AppState, mut multipart: Multipart) -> Result<(
 pub async fn create_import(
     State(state): State<AppState>,
     principal: Principal,
-    multipart: Multipart,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Api<UploadOut>> {
     principal.require(Capability::ImportContacts)?;
     let (name, bytes) = read_upload(&state, multipart).await?;

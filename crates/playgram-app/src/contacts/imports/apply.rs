@@ -163,7 +163,11 @@ pub async fn apply(
         if touches_pending {
             flush(tx, b, std::mem::take(&mut pending)).await?;
         }
-        match update(tx, b, &primary, &distinct, rec, &row_tags).await {
+        // A refused row leaves nothing behind and the chunk goes on (a savepoint).
+        let outcome = tx
+            .attempt(async |tx| update(tx, b, &primary, &distinct, rec, &row_tags).await)
+            .await?;
+        match outcome {
             Ok(action) => {
                 for merged in &distinct {
                     owners
@@ -460,6 +464,7 @@ async fn flush(tx: &mut Tx, b: &Batch<'_>, pending: Vec<Pending>) -> Result<()> 
                 field.as_str().into(),
                 ws.into(),
                 text.into(),
+                text.to_lowercase().into(),
                 number.map_or(Arg::NullFloat, Arg::Float),
             ]);
         }
@@ -568,6 +573,7 @@ async fn flush(tx: &mut Tx, b: &Batch<'_>, pending: Vec<Pending>) -> Result<()> 
             "field_id",
             "workspace_id",
             "text_value",
+            "text_lower",
             "number_value",
         ],
         &values,

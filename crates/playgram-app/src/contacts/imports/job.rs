@@ -32,11 +32,19 @@ impl Job for ImportJob {
     const MAX_ATTEMPTS: i32 = 5;
     type Payload = Work;
 
-    async fn run(&self, _: JobContext, work: Work) -> Result<(), JobError> {
+    async fn run(&self, context: JobContext, work: Work) -> Result<(), JobError> {
         match run(&self.state, &work).await {
             Ok(()) => Ok(()),
-            Err(Failure::Retry(e)) => Err(e),
-            Err(Failure::Fatal(message)) => {
+            // Its last attempt: the import is marked failed rather than left running forever.
+            Err(Failure::Retry(e)) if context.attempt < Self::MAX_ATTEMPTS => Err(e),
+            Err(failure) => {
+                let message = match failure {
+                    Failure::Retry(e) => format!(
+                        "The import stopped after {} attempts: {}",
+                        context.attempt, e.message
+                    ),
+                    Failure::Fatal(message) => message,
+                };
                 let mut tx = self.state.db.begin().await?;
                 if store::finish(&mut tx, &work.import_id, "failed", Some(&message), now_ms())
                     .await?
@@ -112,7 +120,7 @@ async fn run(state: &AppState, work: &Work) -> Result<(), Failure> {
         let parsed = (done..end)
             .map(|i| {
                 (
-                    i + 1,
+                    table.number(i),
                     rows::parse(
                         &plan,
                         &context.fields,
@@ -137,7 +145,10 @@ async fn run(state: &AppState, work: &Work) -> Result<(), Failure> {
                 "skip" => progress.skipped += 1,
                 _ => {
                     progress.failed += 1;
-                    let raw = serde_json::to_string(&table.rows[r.row - 1]).unwrap_or_default();
+                    let raw = table
+                        .row_numbered(r.row)
+                        .and_then(|cells| serde_json::to_string(cells).ok())
+                        .unwrap_or_default();
                     for e in &r.errors {
                         errors.push((
                             r.row as i32,

@@ -12,6 +12,9 @@ use calamine::{Data, Reader, Xlsx};
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 1_000_000;
 pub const MAX_COLUMNS: usize = 200;
+/// The most non-empty cells read from one XLSX sheet: its XML is compressed, so the upload's size
+/// alone does not bound what it unpacks to.
+const MAX_XLSX_CELLS: usize = 5_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -53,6 +56,22 @@ impl Format {
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Each row's number in the file, counting blank rows (the header row is 0), so a report's
+    /// row numbers find the row in the spreadsheet.
+    pub numbers: Vec<usize>,
+}
+
+impl Table {
+    /// The file's number for row `i` of [`Table::rows`].
+    pub fn number(&self, i: usize) -> usize {
+        self.numbers.get(i).copied().unwrap_or(i + 1)
+    }
+
+    /// The row the file numbers `number`, if it is one of [`Table::rows`].
+    pub fn row_numbered(&self, number: usize) -> Option<&Vec<String>> {
+        let i = self.numbers.binary_search(&number).ok()?;
+        self.rows.get(i)
+    }
 }
 
 pub fn read(format: Format, bytes: &[u8]) -> Result<Table, String> {
@@ -62,8 +81,9 @@ pub fn read(format: Format, bytes: &[u8]) -> Result<Table, String> {
     };
     let mut rows = cells
         .into_iter()
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()));
-    let header = rows
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+    let (header_at, header) = rows
         .next()
         .ok_or("The file is empty: it needs a header row and at least one row.")?;
     if header.len() > MAX_COLUMNS {
@@ -73,19 +93,23 @@ pub fn read(format: Format, bytes: &[u8]) -> Result<Table, String> {
         ));
     }
     let headers = headers(&header);
-    let rows: Vec<Vec<String>> = rows
-        .map(|mut r| {
+    let (numbers, rows): (Vec<usize>, Vec<Vec<String>>) = rows
+        .map(|(at, mut r)| {
             r.resize(headers.len(), String::new());
-            r
+            (at - header_at, r)
         })
-        .collect();
+        .unzip();
     if rows.len() > MAX_ROWS {
         return Err(format!(
             "The file has {} rows; one import takes at most {MAX_ROWS}.",
             rows.len()
         ));
     }
-    Ok(Table { headers, rows })
+    Ok(Table {
+        headers,
+        rows,
+        numbers,
+    })
 }
 
 fn headers(row: &[String]) -> Vec<String> {
@@ -106,12 +130,28 @@ fn headers(row: &[String]) -> Vec<String> {
     out
 }
 
-fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+/// The file's text: UTF-8 or UTF-16 by their byte order marks, else UTF-8 when it is valid, else
+/// Windows-1252 (what Excel writes for "CSV" on Windows). Binary data is refused: a text file has
+/// no NUL bytes and few control characters.
+fn decode(bytes: &[u8]) -> Result<String, String> {
+    let text = match encoding_rs::Encoding::for_bom(bytes) {
+        Some((encoding, bom)) => encoding
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned(),
+        None => match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+        },
+    };
+    let control = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+        .count();
+    if text.contains('\0') || control * 100 > text.chars().count().max(1) {
+        return Err("This file is not a CSV or XLSX file (it holds binary data). Save it as CSV or XLSX and upload it again.".into());
     }
+    Ok(text)
 }
 
 /// The separator used in the header line (outside quotes): the most frequent of `, ; \t |`.
@@ -134,7 +174,7 @@ fn separator(text: &str) -> u8 {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let text = decode(bytes);
+    let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -160,17 +200,65 @@ fn unquote(cell: &str) -> String {
     }
 }
 
+/// The first worksheet's cells, streamed: calamine's `worksheet_range` allocates the sheet's whole
+/// bounding box first, so a tiny file naming cells `A1` and `XFD1048576` would ask for hundreds of
+/// gigabytes. Here a cell past [`MAX_COLUMNS`] or [`MAX_ROWS`] refuses the file before anything
+/// that size exists; rows and columns start at the first non-empty ones, as in the sheet's range.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("The file is not a readable XLSX workbook: {e}"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("The workbook has no worksheet.")?
-        .map_err(|e| format!("The first worksheet cannot be read: {e}"))?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+    let sheet = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or("The workbook has no worksheet.")?;
+    let unreadable = |e: calamine::XlsxError| format!("The first worksheet cannot be read: {e}");
+    let mut reader = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
+    let mut cells: Vec<(usize, usize, String)> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        if column >= MAX_COLUMNS {
+            return Err(format!(
+                "The sheet has cells past column {MAX_COLUMNS}; at most {MAX_COLUMNS} are imported."
+            ));
+        }
+        if row > MAX_ROWS + 1 {
+            return Err(format!(
+                "The sheet has more than {MAX_ROWS} rows; split it."
+            ));
+        }
+        cells.push((row, column, text));
+        if cells.len() > MAX_XLSX_CELLS {
+            return Err(format!(
+                "The sheet has more than {MAX_XLSX_CELLS} filled cells; split it."
+            ));
+        }
+    }
+    let first_row = cells.iter().map(|c| c.0).min().unwrap_or(0);
+    let first_column = cells.iter().map(|c| c.1).min().unwrap_or(0);
+    let last_row = cells.iter().map(|c| c.0).max().unwrap_or(0);
+    let mut rows = vec![
+        Vec::new();
+        if cells.is_empty() {
+            0
+        } else {
+            last_row - first_row + 1
+        }
+    ];
+    for (row, column, text) in cells {
+        let row: &mut Vec<String> = &mut rows[row - first_row];
+        let at = column - first_column;
+        if row.len() <= at {
+            row.resize(at + 1, String::new());
+        }
+        row[at] = text;
+    }
+    Ok(rows)
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -208,6 +296,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.headers, ["Name", "Email", "Column 3"]);
+        assert_eq!(t.numbers, [1, 3], "the blank row still counts");
         assert_eq!(
             t.rows,
             [
@@ -221,6 +310,14 @@ mod tests {
         let t = read(Format::Csv, b"a\tb\tb\n1\t2\t3\n").unwrap();
         assert_eq!(t.headers, ["a", "b", "b (2)"]);
         assert!(read(Format::Csv, b"").is_err());
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Name\nZoë\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(read(Format::Csv, &utf16).unwrap().rows[0], ["Zoë"]);
+        let junk: Vec<u8> = (0..2048u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let refused = read(Format::Csv, &junk).unwrap_err();
+        assert!(refused.contains("binary"), "{refused}");
         assert!(read(Format::Xlsx, b"PK\x03\x04 not really").is_err());
     }
 
@@ -243,5 +340,31 @@ mod tests {
         let t = read(Format::Xlsx, &bytes).unwrap();
         assert_eq!(t.headers, ["Name", "Phone", "Born"]);
         assert_eq!(t.rows[0], ["Zoë", "33612345678", "1990-05-01"]);
+    }
+
+    #[test]
+    fn xlsx_sheets_reaching_far_cells_are_refused_without_allocating_them() {
+        let sheet_of = |far: (u32, u16)| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            sheet.write_string(0, 0, "Name").unwrap();
+            sheet.write_string(far.0, far.1, "far away").unwrap();
+            book.save_to_buffer().unwrap()
+        };
+        // The last cell of a sheet: a bounding box of 1,048,576 × 16,384 cells.
+        let refused = read(Format::Xlsx, &sheet_of((1_048_575, 16_383))).unwrap_err();
+        assert!(refused.contains("column"), "{refused}");
+        let refused = read(Format::Xlsx, &sheet_of((1_048_575, 1))).unwrap_err();
+        assert!(refused.contains("rows"), "{refused}");
+        // Leading blank rows and columns are not part of the table.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(3, 2, "Name").unwrap();
+        sheet.write_string(3, 3, "Note").unwrap();
+        sheet.write_string(5, 3, "late").unwrap();
+        let t = read(Format::Xlsx, &book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(t.headers, ["Name", "Note"]);
+        assert_eq!(t.rows, [["", "late"]]);
+        assert_eq!(t.numbers, [2]);
     }
 }

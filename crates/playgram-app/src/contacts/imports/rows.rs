@@ -108,6 +108,8 @@ pub fn parse(
                     cell.to_owned()
                 };
                 match channel.parse_external_id(&text) {
+                    // Two columns naming the same identity name it once.
+                    Ok(id) if r.identities.iter().any(|i| i.0 == *channel && i.1 == id) => {}
                     Ok(id) => r.identities.push((*channel, id, None)),
                     Err(m) => fail(m),
                 }

@@ -193,7 +193,7 @@ pub async fn preview(
         .enumerate()
         .map(|(i, cells)| {
             (
-                i + 1,
+                table.number(i),
                 rows::parse(&plan, &fields, context.country(), &table.headers, cells),
             )
         })

@@ -7,6 +7,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::response::IntoResponse;
 use playgram_core::Conn;
@@ -115,7 +116,7 @@ pub async fn list_imports(State(state): State<AppState>, chrome: Chrome) -> Page
 pub async fn create_import(
     State(state): State<AppState>,
     chrome: Chrome,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let principal = chrome.principal()?;
     principal.require(Capability::ImportContacts)?;

@@ -118,6 +118,14 @@ async fn a_csv_is_uploaded_previewed_and_imported(app: TestApp) {
         .collect();
     assert_eq!(actions, ["create", "error", "error", "update"]);
     assert_eq!(preview[1]["errors"][0]["column"], "E-mail");
+    // Rows are numbered as in the file: the blank row between Bo and Cleo counts.
+    let numbers: Vec<i64> = preview
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 4, 5]);
     let cleo: Vec<String> = preview[2]["errors"]
         .as_array()
         .unwrap()
@@ -217,7 +225,7 @@ async fn a_csv_is_uploaded_previewed_and_imported(app: TestApp) {
         "{report}"
     );
     assert!(
-        lines[2].starts_with("3,")
+        lines[2].starts_with("4,")
             && lines[2].contains("Plan:")
             && lines[2].contains("Newsletter:"),
         "{report}"
@@ -439,6 +447,13 @@ async fn xlsx_files_import_and_refusals_change_nothing(app: TestApp) {
     upload(api, "broken.xlsx", b"PK\x03\x04broken")
         .await
         .field_error("file");
+    let junk: Vec<u8> = (0..2048u32).map(|i| (i * 7919 % 251) as u8).collect();
+    upload(api, "junk.xlsx", &junk).await.field_error("file");
+    for body in [json!({ "file": "contacts.csv" }), Value::Null] {
+        api.post("/api/v1/contact-imports", body)
+            .await
+            .err(415, "unsupported_media_type");
+    }
     let big = vec![b'a'; 70_000];
     upload(api, "big.csv", &big)
         .await
