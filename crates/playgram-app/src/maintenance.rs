@@ -89,13 +89,19 @@ impl Job for PruneJob {
         )
         .await?;
         let files = crate::files::prune(&self.db).await?;
+        let import_rows = crate::contacts::scrub::prune_import_errors(
+            &self.db,
+            now - crate::contacts::imports::UPLOAD_TTL_MS,
+        )
+        .await?;
         tracing::info!(
             jobs,
             events,
             webhook_messages,
             captures,
             files,
-            "pruned finished jobs, old events, the old webhook log, old request-bin captures and expired files"
+            import_rows,
+            "pruned finished jobs, old events, the old webhook log, old request-bin captures, expired files and the cells of old refused import rows"
         );
         Ok(())
     }

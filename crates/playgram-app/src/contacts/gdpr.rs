@@ -11,6 +11,11 @@
 //! personal attribute emptied and its parts, consent, timeline and history removed. Either way the
 //! merge snapshots that mention it go, and a tombstone remains (`contact_tombstones`: the id, when,
 //! how, why, by whom; nothing personal), with an audit entry and `contact.deleted` (`erased: true`).
+//! Copies elsewhere: events, webhook messages and pending deliveries are scrubbed (`scrub.rs`), and
+//! so are the cells of refused import rows naming one of its emails, phones or channel ids. Files
+//! that hold many people at once expire on their own and are not rewritten: uploaded import files
+//! after 7 days (the cells of refused rows with them), export files after
+//! `contacts_export_ttl_hours`.
 
 use std::io::Write;
 
@@ -163,6 +168,7 @@ pub async fn erase_in(
     by: &By,
 ) -> Result<()> {
     let now = now_ms();
+    let addresses = super::scrub::addresses(tx, ws, id).await?;
     merge::forget(tx, ws, id).await?;
     if mode == "anonymise" {
         for table in [
@@ -197,6 +203,7 @@ pub async fn erase_in(
         super::store::delete(tx, ws, id).await?;
     }
     super::scrub::scrub(tx, ws, id).await?;
+    super::scrub::import_errors(tx, ws, &addresses).await?;
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO contact_tombstones (workspace_id, contact_id, mode, reason, actor_type, actor_id, erased_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")

@@ -9,20 +9,23 @@
 //! a custom field the primary has keeps its value, one it lacks takes the other's; for each
 //! channel and purpose the more recent consent wins; first seen is the earlier, last seen the
 //! later. Emails and phones are united even past the ten a client may send, so a merge never
-//! drops an address (a PATCH that sends the lists afterwards must fit the limit). Undo is not
-//! offered (the snapshot is there for a person to read).
+//! drops an address (a PATCH that sends the lists afterwards must fit the limit). What the primary
+//! gains is written to its field history; the tags it gains are not announced one by one
+//! (`contact.merged` carries the merged contact). Undo is not offered (the snapshot is there for
+//! a person to read).
 
+use playgram_core::db::TxConn;
 use playgram_core::ids::{ContactId, MergeId, WorkspaceId};
 use playgram_core::time::now_ms;
 use playgram_core::{Conn, Tx, on_conn, on_tx};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::events::ContactMerged;
 use super::fields::FieldSet;
 use super::model::{Contact, ContactOut};
 use super::service::{Context, found_live};
 use super::store;
-use super::timeline::{self, By};
+use super::timeline::{self, By, Change};
 use crate::audit::{self, Entry};
 use crate::auth::Principal;
 use crate::events::catalog;
@@ -74,6 +77,7 @@ pub async fn merge(
     }
     let context = Context::load(&mut Conn::Db(&state.db), ws).await?;
     let mut tx = state.db.begin().await?;
+    lock_pair(&mut tx, ws, primary_id, other_id).await?;
     let primary = found_live(&mut Conn::Tx(&mut tx), ws, primary_id).await?;
     let other = found_live(&mut Conn::Tx(&mut tx), ws, other_id)
         .await
@@ -192,6 +196,11 @@ pub async fn merge_in(
     )
     .await?;
     let merged = super::service::found(&mut Conn::Tx(tx), ws, p.as_str()).await?;
+    let gains = gained(
+        &ContactOut::of(primary, fields),
+        &ContactOut::of(&merged, fields),
+    );
+    timeline::record_changes(tx, ws, p, &gains, by, now).await?;
     catalog::emit(
         tx,
         ws,
@@ -203,6 +212,49 @@ pub async fn merge_in(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// What the primary took from the other, as field-history changes, so the history still gives a
+/// contact's value at any time after a merge.
+fn gained(before: &ContactOut, after: &ContactOut) -> Vec<Change> {
+    let (before, after) = (json!(before), json!(after));
+    let mut changes = Vec::new();
+    let mut compare = |attribute: String, old: &Value, new: &Value| {
+        if old != new {
+            changes.push(Change {
+                attribute,
+                old: old.clone(),
+                new: new.clone(),
+            });
+        }
+    };
+    for attribute in [
+        "name",
+        "avatar_url",
+        "locale",
+        "timezone",
+        "emails",
+        "phones",
+        "identities",
+    ] {
+        compare(attribute.to_owned(), &before[attribute], &after[attribute]);
+    }
+    if let Some(fields) = after["fields"].as_object() {
+        for (key, new) in fields {
+            compare(format!("fields.{key}"), &before["fields"][key], new);
+        }
+    }
+    changes
+}
+
+/// On PostgreSQL, two merges naming the same contact take turns (the second then finds the
+/// contact gone); SQLite's write transactions already do.
+async fn lock_pair(tx: &mut Tx, ws: &WorkspaceId, a: &str, b: &str) -> sqlx::Result<()> {
+    if let TxConn::Postgres(conn) = tx.conn() {
+        sqlx::query("SELECT id FROM contacts WHERE workspace_id = $1 AND id IN ($2, $3) ORDER BY id FOR UPDATE")
+            .bind(ws).bind(a).bind(b).fetch_all(&mut **conn).await?;
+    }
     Ok(())
 }
 

@@ -9,7 +9,8 @@
 //! messages, which retention keeps to weeks; erasures are rare, so the scan is affordable.
 
 use playgram_core::ids::{ContactId, WorkspaceId};
-use playgram_core::{Tx, on_tx};
+use playgram_core::time::Millis;
+use playgram_core::{Db, Tx, on_db, on_tx};
 use serde_json::{Value, json};
 
 use crate::http::Result;
@@ -60,4 +61,53 @@ pub async fn scrub(tx: &mut Tx, ws: &WorkspaceId, id: &ContactId) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// The contact's emails, phones (E.164, and its digits as a wa_id is written) and channel ids:
+/// what a refused import row naming this person would hold. Read before the rows go.
+pub async fn addresses(tx: &mut Tx, ws: &WorkspaceId, id: &ContactId) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT email FROM contact_emails WHERE workspace_id = $1 AND contact_id = $2 \
+         UNION ALL SELECT phone FROM contact_phones WHERE workspace_id = $1 AND contact_id = $2 \
+         UNION ALL SELECT external_id FROM contact_identities WHERE workspace_id = $1 AND contact_id = $2")
+        .bind(ws).bind(id).fetch_all(conn).await)?;
+    let mut out: Vec<String> = Vec::new();
+    for (value,) in rows {
+        if let Some(digits) = value.strip_prefix('+') {
+            out.push(digits.to_owned());
+        }
+        out.push(value.to_lowercase());
+    }
+    out.retain(|v| v.len() >= 3);
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Empties the cells of the workspace's refused import rows that name one of `addresses` (the
+/// problems and row numbers stay, so the report still counts them).
+pub async fn import_errors(tx: &mut Tx, ws: &WorkspaceId, addresses: &[String]) -> Result<()> {
+    for value in addresses {
+        let pattern = format!(
+            "%{}%",
+            value
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        on_tx!(tx, conn => sqlx::query(
+            "UPDATE contact_import_errors SET raw = '[]' WHERE LOWER(raw) LIKE $1 ESCAPE '\\' \
+             AND import_id IN (SELECT id FROM contact_imports WHERE workspace_id = $2)")
+            .bind(&pattern).bind(ws).execute(conn).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Empties the cells of refused rows of imports uploaded before `before` (when their file expires):
+/// the report then keeps row numbers and problems only. Returns the rows changed.
+pub async fn prune_import_errors(db: &Db, before: Millis) -> sqlx::Result<u64> {
+    on_db!(db, pool => sqlx::query(
+        "UPDATE contact_import_errors SET raw = '[]' WHERE raw <> '[]' \
+         AND import_id IN (SELECT id FROM contact_imports WHERE created_at < $1)")
+        .bind(before).execute(pool).await.map(|r| r.rows_affected()))
 }

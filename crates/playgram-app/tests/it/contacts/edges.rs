@@ -215,3 +215,41 @@ async fn one_identity_in_two_columns_imports_once(app: TestApp) {
     assert_eq!(updated["name"], "New name");
 }
 both!(one_identity_in_two_columns_imports_once);
+
+async fn erasure_empties_refused_import_rows_naming_the_contact(app: TestApp) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let erin = create(
+        api,
+        json!({ "name": "Erin", "emails": ["erin@private.example"] }),
+    )
+    .await;
+    let csv = "name,email,phone\nErin,Erin@Private.example,not a phone\nOther,other@example.com,also not\n";
+    let up = upload(api, "refused.csv", csv.as_bytes())
+        .await
+        .ok_with(201);
+    let id = up["id"].as_str().unwrap().to_owned();
+    let plan = json!({ "mapping": { "name": "name", "email": "email", "phone": "phone" } });
+    api.post(&format!("/api/v1/contact-imports/{id}/start"), plan)
+        .await
+        .ok_with(202);
+    assert_eq!(finished(api, &id).await["failed"], 2);
+    let report = || async {
+        String::from_utf8(
+            super::gdpr::fetch_bytes(api, &format!("/api/v1/contact-imports/{id}/errors")).await,
+        )
+        .unwrap()
+    };
+    assert!(report().await.contains("Erin@Private.example"));
+    api.post(
+        &format!("/api/v1/contacts/{}/erase", erin["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await
+    .ok();
+    let after = report().await;
+    assert!(!after.contains("Private.example"), "{after}");
+    assert!(after.contains("other@example.com"), "{after}");
+    assert!(after.lines().any(|l| l.starts_with("1,")), "{after}");
+}
+both!(erasure_empties_refused_import_rows_naming_the_contact);

@@ -66,6 +66,22 @@ async fn merging_moves_everything_to_the_kept_contact(app: TestApp) {
         json!({ "plan": "Gold", "city": "Lyon" }),
         "the kept contact's values win"
     );
+    // What the kept contact gained is in its field history; what it kept is not.
+    let history = api
+        .get(&format!("/api/v1/contacts/{keep}/history"))
+        .await
+        .ok();
+    let gained = |attribute: &str| {
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["attribute"] == attribute)
+            .map(|h| h["value"].clone())
+    };
+    assert_eq!(gained("timezone"), Some(json!("Europe/Paris")), "{history}");
+    assert_eq!(gained("fields.city"), Some(json!("Lyon")), "{history}");
+    assert_eq!(gained("fields.plan"), None, "{history}");
     let consents = api
         .get(&format!("/api/v1/contacts/{keep}/consents"))
         .await
