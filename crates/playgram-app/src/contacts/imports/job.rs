@@ -137,7 +137,7 @@ async fn run(state: &AppState, work: &Work) -> Result<(), Failure> {
             done: (end - done) as i32,
             ..Progress::default()
         };
-        let mut errors = Vec::new();
+        let mut errors: Vec<(i32, String, String, String)> = Vec::new();
         for r in &results {
             match r.action {
                 "create" => progress.created += 1,
@@ -149,13 +149,24 @@ async fn run(state: &AppState, work: &Work) -> Result<(), Failure> {
                         .row_numbered(r.row)
                         .and_then(|cells| serde_json::to_string(cells).ok())
                         .unwrap_or_default();
+                    let first = errors.len();
                     for e in &r.errors {
-                        errors.push((
-                            r.row as i32,
-                            e.column.clone(),
-                            e.message.clone(),
-                            raw.clone(),
-                        ));
+                        // A column with two problems (two bad tags in one cell) says both.
+                        match errors[first..]
+                            .iter_mut()
+                            .find(|(_, column, _, _)| *column == e.column)
+                        {
+                            Some((_, _, message, _)) => {
+                                message.push(' ');
+                                message.push_str(&e.message);
+                            }
+                            None => errors.push((
+                                r.row as i32,
+                                e.column.clone(),
+                                e.message.clone(),
+                                raw.clone(),
+                            )),
+                        }
                     }
                 }
             }
