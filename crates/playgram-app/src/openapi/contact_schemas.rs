@@ -228,7 +228,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     "filter": reference("ContactFilter"),
                     "segment_id": { "type": "string", "example": "seg_01M82B2HPC5A7CBGX06DESGZ8Y", "description": "A segment: its contacts are changed by a job." },
                     "tags": { "type": "array", "items": { "type": "string" }, "description": "For `add_tags` (names are created when new) and `remove_tags` (unknown names are 422): tag names or ids." },
-                    "confirm_count": { "type": "integer", "minimum": 0, "description": "For `delete` and `erase` by `filter` or `segment_id`: the number of contacts they match now (from `GET /contacts/count`). Any other number (or none) is 409 `confirmation_required` with `details.matched`, and nothing changes." },
+                    "confirm_count": { "type": "integer", "minimum": 0, "description": "For `delete` and `erase` by `filter` or `segment_id`: the number of contacts they match now (from `GET /contacts/count`). Any other number (or none) is 409 `confirmation_required` with `details.matched`, and nothing changes. The job then takes at most this many contacts, none created after the confirmation." },
                 }),
             ),
         ),
