@@ -617,7 +617,17 @@ async fn api_not_found() -> AppError {
     )
 }
 
-async fn method_not_allowed() -> Response {
+/// A page address that only takes forms (`/app/contacts/{id}/profile`) is what the address bar
+/// shows after a form answered with its errors; opening it again leads to the page it belongs to
+/// (the address one level up) instead of an error. Anything else is 405 in the API's envelope.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        && path.starts_with("/app/")
+        && let Some((parent, _)) = path.trim_end_matches('/').rsplit_once('/')
+    {
+        return axum::response::Redirect::to(parent).into_response();
+    }
     AppError::client(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

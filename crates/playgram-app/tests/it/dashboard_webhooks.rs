@@ -52,6 +52,18 @@ async fn delivered_endpoint(app: &TestApp, owner: &User) -> (Receiver, String, S
     .await;
     let message = messages[0]["id"].as_str().unwrap().to_owned();
     message_in(api, &message, "delivered").await;
+    // The delivery's job finishes a moment after its message reads delivered; a resend before
+    // then is refused as "being delivered right now".
+    eventually("the delivery job to finish", WAIT, || async {
+        let unfinished = app
+            .fetch_i64(
+                "SELECT COUNT(*) FROM jobs WHERE name = 'webhooks.deliver' AND state IN ('scheduled', 'ready', 'running')",
+                &[],
+            )
+            .await;
+        (unfinished == 0).then_some(())
+    })
+    .await;
     (receiver, id, message)
 }
 

@@ -280,7 +280,7 @@ CREATE INDEX contact_imports_by_workspace ON contact_imports (workspace_id, id);
 
 CREATE TABLE contact_import_errors (
     import_id TEXT NOT NULL REFERENCES contact_imports(id) ON DELETE CASCADE,
-    -- 1-based data row (the header row is row 0)
+    -- the row as a spreadsheet numbers it (the header row is usually 1)
     row_number INTEGER NOT NULL,
     -- the column (header) at fault, or '' for the whole row
     column_name TEXT NOT NULL,

@@ -132,7 +132,7 @@ async fn describe(state: &AppState, chrome: &Chrome, s: &Selection) -> Result<St
     })
 }
 
-fn view(row: &ExportRow, now: i64) -> ExportView {
+fn view(row: &ExportRow, now: i64, actors: &crate::contacts::views::Actors) -> ExportView {
     let filter: serde_json::Value = serde_json::from_str(&row.filter).unwrap_or_default();
     let what = match (&row.segment_id, filter.as_object().map_or(0, |o| o.len())) {
         (Some(_), _) => "a segment".to_owned(),
@@ -146,10 +146,10 @@ fn view(row: &ExportRow, now: i64) -> ExportView {
         purpose: row.purpose.clone(),
         rows: row.row_count,
         what,
-        by: row
-            .actor_id
-            .clone()
-            .unwrap_or_else(|| row.actor_type.clone()),
+        by: actors.name(&crate::contacts::timeline::By::stored(
+            &row.actor_type,
+            row.actor_id.clone(),
+        )),
         at: Stamp::new(row.created_at),
         expires: Stamp::maybe(row.expires_at),
         available: row.status == "completed" && row.expires_at.is_some_and(|t| t > now),
@@ -168,7 +168,8 @@ async fn page(
     principal.require(Capability::ExportContacts)?;
     let rows = store::list(&mut Conn::Db(&state.db), &principal.workspace_id, None, 50).await?;
     let now = playgram_core::time::now_ms();
-    let exports: Vec<ExportView> = rows.iter().map(|r| view(r, now)).collect();
+    let actors = crate::contacts::views::Actors::load(&state.db, &principal.workspace_id).await?;
+    let exports: Vec<ExportView> = rows.iter().map(|r| view(r, now, &actors)).collect();
     let selection = describe(state, &chrome, s).await?;
     Ok(ExportsPage {
         running: exports

@@ -56,8 +56,8 @@ impl Format {
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
-    /// Each row's number in the file, counting blank rows (the header row is 0), so a report's
-    /// row numbers find the row in the spreadsheet.
+    /// Each row's number as a spreadsheet shows it (the file's first row is 1, so the header row
+    /// usually is, and blank rows count), so a report's row numbers find the row.
     pub numbers: Vec<usize>,
 }
 
@@ -83,7 +83,7 @@ pub fn read(format: Format, bytes: &[u8]) -> Result<Table, String> {
         .into_iter()
         .enumerate()
         .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
-    let (header_at, header) = rows
+    let (_, header) = rows
         .next()
         .ok_or("The file is empty: it needs a header row and at least one row.")?;
     if header.len() > MAX_COLUMNS {
@@ -96,7 +96,7 @@ pub fn read(format: Format, bytes: &[u8]) -> Result<Table, String> {
     let (numbers, rows): (Vec<usize>, Vec<Vec<String>>) = rows
         .map(|(at, mut r)| {
             r.resize(headers.len(), String::new());
-            (at - header_at, r)
+            (at + 1, r)
         })
         .unzip();
     if rows.len() > MAX_ROWS {
@@ -203,7 +203,7 @@ fn unquote(cell: &str) -> String {
 /// The first worksheet's cells, streamed: calamine's `worksheet_range` allocates the sheet's whole
 /// bounding box first, so a tiny file naming cells `A1` and `XFD1048576` would ask for hundreds of
 /// gigabytes. Here a cell past [`MAX_COLUMNS`] or [`MAX_ROWS`] refuses the file before anything
-/// that size exists; rows and columns start at the first non-empty ones, as in the sheet's range.
+/// that size exists; columns start at the first non-empty one, rows keep their sheet numbers.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("The file is not a readable XLSX workbook: {e}"))?;
@@ -239,19 +239,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
             ));
         }
     }
-    let first_row = cells.iter().map(|c| c.0).min().unwrap_or(0);
+    // Rows keep their place in the sheet (blank ones are dropped later, their numbers kept).
     let first_column = cells.iter().map(|c| c.1).min().unwrap_or(0);
-    let last_row = cells.iter().map(|c| c.0).max().unwrap_or(0);
-    let mut rows = vec![
-        Vec::new();
-        if cells.is_empty() {
-            0
-        } else {
-            last_row - first_row + 1
-        }
-    ];
+    let height = cells.iter().map(|c| c.0 + 1).max().unwrap_or(0);
+    let mut rows = vec![Vec::new(); height];
     for (row, column, text) in cells {
-        let row: &mut Vec<String> = &mut rows[row - first_row];
+        let row: &mut Vec<String> = &mut rows[row];
         let at = column - first_column;
         if row.len() <= at {
             row.resize(at + 1, String::new());
@@ -296,7 +289,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.headers, ["Name", "Email", "Column 3"]);
-        assert_eq!(t.numbers, [1, 3], "the blank row still counts");
+        assert_eq!(t.numbers, [2, 4], "the blank row still counts");
         assert_eq!(
             t.rows,
             [
@@ -356,7 +349,7 @@ mod tests {
         assert!(refused.contains("column"), "{refused}");
         let refused = read(Format::Xlsx, &sheet_of((1_048_575, 1))).unwrap_err();
         assert!(refused.contains("rows"), "{refused}");
-        // Leading blank rows and columns are not part of the table.
+        // Leading blank columns are not part of the table; rows keep the sheet's numbers.
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         sheet.write_string(3, 2, "Name").unwrap();
@@ -365,6 +358,6 @@ mod tests {
         let t = read(Format::Xlsx, &book.save_to_buffer().unwrap()).unwrap();
         assert_eq!(t.headers, ["Name", "Note"]);
         assert_eq!(t.rows, [["", "late"]]);
-        assert_eq!(t.numbers, [2]);
+        assert_eq!(t.numbers, [6]);
     }
 }

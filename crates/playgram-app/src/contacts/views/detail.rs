@@ -397,7 +397,21 @@ pub async fn show_contact(
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let notice: Option<Notice> = chrome.take_once(&state, NOTICE_KIND).await?;
-    let mut page = load(&state, chrome, &id, &q).await?;
+    let ws = chrome.principal()?.workspace_id.clone();
+    let mut page = match load(&state, chrome, &id, &q).await {
+        Ok(page) => page,
+        // A merged contact's old address (a bookmark, a link in a note) leads to the contact
+        // it went into.
+        Err(PageError::App(e)) if e.code() == "contact_merged" => {
+            let into = crate::contacts::merge::merged_into(&mut Conn::Db(&state.db), &ws, &id)
+                .await?
+                .ok_or(PageError::App(e))?;
+            return Ok(
+                axum::response::Redirect::to(&format!("/app/contacts/{into}")).into_response(),
+            );
+        }
+        Err(e) => return Err(e),
+    };
     page.notice = notice;
     Ok(page.into_response())
 }

@@ -130,7 +130,20 @@ pub async fn create_contact(
         fields: Some(posted_fields(&context.fields, &pairs)),
         ..ContactIn::default()
     };
-    match service::create(&state, principal, &input, "dashboard").await {
+    // The form says who the person is; an empty one is a slip, not an anonymous contact (the
+    // API may still create one, for a channel to fill in later).
+    let nobody = input.name.as_deref().is_none_or(|n| n.trim().is_empty())
+        && input.emails.as_ref().is_none_or(Vec::is_empty)
+        && input.phones.as_ref().is_none_or(Vec::is_empty);
+    let created = if nobody {
+        Err(AppError::field(
+            "name",
+            "Give a name, an email or a phone number.",
+        ))
+    } else {
+        service::create(&state, principal, &input, "dashboard").await
+    };
+    match created {
         Ok(contact) => {
             tell(
                 &chrome,

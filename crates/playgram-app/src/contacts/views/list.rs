@@ -242,6 +242,7 @@ pub async fn bulk_contacts(
         )));
     }
     let all = get("scope").as_deref() == Some("all");
+    let action_name = action.clone();
     let input = BulkIn {
         action,
         contact_ids: (!all).then_some(ids.clone()),
@@ -280,7 +281,17 @@ pub async fn bulk_contacts(
     let result = bulk::run(&state, principal, input)
         .await
         .map(|out| match (out.changed, out.matched) {
-            (Some(n), _) => format!("Done for {n} contacts."),
+            (Some(n), _) => format!(
+                "{} {n} contact{}.",
+                match action_name.as_str() {
+                    "add_tags" => "Tagged",
+                    "remove_tags" => "Untagged",
+                    "delete" => "Deleted",
+                    "erase" => "Erased",
+                    _ => "Changed",
+                },
+                if n == 1 { "" } else { "s" }
+            ),
             (None, Some(n)) => format!(
                 "Working through {n} contacts in the background; reload in a moment to see the result."
             ),

@@ -147,7 +147,11 @@ pub async fn delete_tag(
         &chrome,
         &state,
         true,
-        format!("Tag deleted; {n} contacts no longer carry it."),
+        match n {
+            0 => "Tag deleted; no contact carried it.".to_owned(),
+            1 => "Tag deleted; 1 contact no longer carries it.".to_owned(),
+            n => format!("Tag deleted; {n} contacts no longer carry it."),
+        },
         "/app/contacts/tags",
     )
     .await

@@ -89,7 +89,7 @@ async fn the_list_searches_filters_and_acts_in_bulk(app: TestApp) {
     assert!(
         page(&owner, "/app/contacts")
             .await
-            .contains("Done for 2 contacts")
+            .contains("Tagged 2 contacts.")
     );
     assert_eq!(
         owner
@@ -185,6 +185,24 @@ async fn a_contact_is_added_and_changed_with_its_forms(app: TestApp) {
     assert!(
         text.contains(r#"value="Ana""#),
         "the form keeps what was typed"
+    );
+    assert_eq!(app.fetch_i64("SELECT COUNT(*) FROM contacts", &[]).await, 0);
+    // An empty form is a slip, not an anonymous contact.
+    let (status, _, text) = post(
+        &owner,
+        "/app/contacts/new",
+        &[
+            ("name", " "),
+            ("emails", ""),
+            ("phones", ""),
+            ("tags", "VIP"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        text.contains("Give a name, an email or a phone number."),
+        "{text}"
     );
     assert_eq!(app.fetch_i64("SELECT COUNT(*) FROM contacts", &[]).await, 0);
     let (status, location, _) = post(
@@ -579,3 +597,40 @@ async fn tags_fields_and_settings_have_their_pages(app: TestApp) {
     );
 }
 both!(tags_fields_and_settings_have_their_pages);
+
+async fn old_addresses_lead_to_their_pages(app: TestApp) {
+    let owner = app.owner().await;
+    let kept = create(&owner.browser, json!({ "name": "Ana" })).await;
+    let gone = create(&owner.browser, json!({ "name": "Ana again" })).await;
+    let (kept, gone) = (kept["id"].as_str().unwrap(), gone["id"].as_str().unwrap());
+    // The address a refused form leaves in the address bar, opened again.
+    let reply = owner
+        .browser
+        .get(&format!("/app/contacts/{kept}/profile"))
+        .await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.header("location")),
+        (303, Some(format!("/app/contacts/{kept}").as_str()))
+    );
+    // The API still says 405 in its envelope.
+    owner
+        .browser
+        .get(&format!("/api/v1/contacts/{kept}/merge"))
+        .await
+        .err(405, "method_not_allowed");
+    // A merged contact's address leads to the contact it went into.
+    owner
+        .browser
+        .post(
+            &format!("/api/v1/contacts/{kept}/merge"),
+            json!({ "other_id": gone }),
+        )
+        .await
+        .ok();
+    let reply = owner.browser.get(&format!("/app/contacts/{gone}")).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.header("location")),
+        (303, Some(format!("/app/contacts/{kept}").as_str()))
+    );
+}
+both!(old_addresses_lead_to_their_pages);

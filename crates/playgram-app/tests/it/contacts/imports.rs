@@ -118,14 +118,15 @@ async fn a_csv_is_uploaded_previewed_and_imported(app: TestApp) {
         .collect();
     assert_eq!(actions, ["create", "error", "error", "update"]);
     assert_eq!(preview[1]["errors"][0]["column"], "E-mail");
-    // Rows are numbered as in the file: the blank row between Bo and Cleo counts.
+    // Rows are numbered as a spreadsheet shows them: the header is row 1, and the blank row
+    // between Bo and Cleo counts.
     let numbers: Vec<i64> = preview
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["row"].as_i64().unwrap())
         .collect();
-    assert_eq!(numbers, [1, 2, 4, 5]);
+    assert_eq!(numbers, [2, 3, 5, 6]);
     let cleo: Vec<String> = preview[2]["errors"]
         .as_array()
         .unwrap()
@@ -221,11 +222,11 @@ async fn a_csv_is_uploaded_previewed_and_imported(app: TestApp) {
     );
     assert_eq!(lines.len(), 3, "{report}");
     assert!(
-        lines[1].starts_with("2,E-mail:") && lines[1].contains("not-an-email"),
+        lines[1].starts_with("3,E-mail:") && lines[1].contains("not-an-email"),
         "{report}"
     );
     assert!(
-        lines[2].starts_with("4,")
+        lines[2].starts_with("5,")
             && lines[2].contains("Plan:")
             && lines[2].contains("Newsletter:"),
         "{report}"
