@@ -21,6 +21,7 @@ pub mod events;
 pub mod exports;
 pub mod fields;
 pub mod filter;
+pub mod filter_text;
 pub mod fold;
 pub mod gdpr;
 pub mod imports;

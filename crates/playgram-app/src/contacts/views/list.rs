@@ -106,6 +106,8 @@ pub struct SegmentLink {
     pub name: String,
     pub count: Option<i64>,
     pub current: bool,
+    /// What the segment selects, in words (for the current one).
+    pub summary: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -160,18 +162,26 @@ async fn load(state: &AppState, chrome: Chrome, params: Params) -> Result<ListPa
     } else {
         total
     };
+    let tag_rows = tags::store::all(&mut c, ws).await?;
+    let field_set = crate::contacts::fields::store::all(&mut c, ws).await?;
     let mut segment_links = Vec::new();
     for row in segments::all(&mut c, ws).await? {
         let out = segments::out(&mut c, ws, &row).await?;
+        let current = params.value("segment") == row.id.as_str();
+        let summary = if current {
+            crate::contacts::filter_text::describe(&row.filter(), &tag_rows, &field_set).join(" · ")
+        } else {
+            String::new()
+        };
         segment_links.push(SegmentLink {
-            current: params.value("segment") == row.id.as_str(),
+            current,
             id: row.id.to_string(),
             name: row.name,
             count: out.contact_count,
+            summary,
         });
     }
-    let tags = tags::store::all(&mut c, ws)
-        .await?
+    let tags = tag_rows
         .into_iter()
         .map(|t| (t.id.to_string(), t.name))
         .collect();

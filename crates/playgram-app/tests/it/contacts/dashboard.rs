@@ -71,6 +71,10 @@ async fn the_list_searches_filters_and_acts_in_bulk(app: TestApp) {
     assert!(
         segment.contains("On WhatsApp") && segment.contains("Cleo") && !segment.contains("José")
     );
+    assert!(
+        segment.contains("<strong>On WhatsApp</strong>: on WhatsApp."),
+        "the segment says what it selects: {segment}"
+    );
     // Bulk: tag the ticked ones.
     let (bo_id, cleo_id) = (bo["id"].as_str().unwrap(), cleo["id"].as_str().unwrap());
     let (status, _, _) = post(
