@@ -131,7 +131,8 @@ pub struct ActivityLine {
 
 pub struct HistoryGroup {
     pub attribute: String,
-    pub entries: Vec<(String, String, Stamp)>,
+    /// Each change: the value set, the value before, who, when.
+    pub entries: Vec<(String, String, String, Stamp)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -189,7 +190,21 @@ fn shown(value: &serde_json::Value) -> String {
         serde_json::Value::Array(items) if items.is_empty() => "—".into(),
         serde_json::Value::Array(items) => items
             .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .map(|i| match i {
+                serde_json::Value::String(s) => s.clone(),
+                // An identity: "WhatsApp 33612345678", "Instagram @ana.ig".
+                serde_json::Value::Object(o) if o.contains_key("channel") => {
+                    let channel = o["channel"].as_str().unwrap_or_default();
+                    let label = Channel::parse(channel).map_or(channel, |c| c.label());
+                    match o.get("username").and_then(|u| u.as_str()) {
+                        Some(username) => format!("{label} @{username}"),
+                        None => {
+                            format!("{label} {}", o["external_id"].as_str().unwrap_or_default())
+                        }
+                    }
+                }
+                other => other.to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),
@@ -217,7 +232,16 @@ pub async fn load(
             .fields
             .by_key(key)
             .map_or(attribute.to_owned(), |f| f.label.clone()),
-        None => attribute.replace('_', " "),
+        None => match attribute {
+            "name" => "Name".to_owned(),
+            "emails" => "Emails".to_owned(),
+            "phones" => "Phones".to_owned(),
+            "locale" => "Language".to_owned(),
+            "timezone" => "Time zone".to_owned(),
+            "avatar_url" => "Avatar".to_owned(),
+            "identities" => "Channels".to_owned(),
+            other => other.replace('_', " "),
+        },
     };
     let consents: Vec<ConsentOut> = consent::current(&mut c, cid)
         .await?
@@ -273,12 +297,18 @@ pub async fn load(
     {
         let HistoryOut {
             attribute,
+            old,
             value,
             changed_by,
             changed_at,
             ..
         } = h;
-        let entry = (shown(&value), by_text(&changed_by), Stamp::new(changed_at));
+        let entry = (
+            shown(&value),
+            shown(&old),
+            by_text(&changed_by),
+            Stamp::new(changed_at),
+        );
         match history
             .iter_mut()
             .find(|g| g.attribute == label_of(&attribute))

@@ -383,6 +383,13 @@ async fn a_contact_is_added_and_changed_with_its_forms(app: TestApp) {
         "{shown}"
     );
     assert!(shown.contains("Field history") && shown.contains("Download all data (ZIP)"));
+    // The history names attributes as people do, and says what each value replaced.
+    assert!(
+        shown.contains("Time zone <span class=\"count\">")
+            && shown.contains("<strong>Europe/Madrid</strong>")
+            && shown.contains("(was 7)"),
+        "{shown}"
+    );
     // Merge a duplicate found by search, then erase.
     let dup = create(
         &owner.browser,
