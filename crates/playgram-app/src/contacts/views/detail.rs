@@ -138,6 +138,9 @@ pub struct HistoryGroup {
 #[derive(Template, WebTemplate)]
 #[template(path = "contact.html")]
 pub struct ContactPage {
+    /// Suggestions for the language and time-zone inputs (a `<datalist>`; any valid value goes).
+    pub time_zones: &'static [String],
+    pub locales: &'static [&'static str],
     pub chrome: Chrome,
     pub id: String,
     pub line: ContactLine,
@@ -209,6 +212,26 @@ fn shown(value: &serde_json::Value) -> String {
             .join(", "),
         other => other.to_string(),
     }
+}
+
+/// Languages offered first in the profile form (BCP 47; any other tag is accepted too).
+const LOCALES: &[&str] = &[
+    "ar", "de", "de-DE", "en", "en-GB", "en-US", "es", "es-ES", "es-MX", "fr", "fr-FR", "hi", "id",
+    "it", "ja", "ko", "nl", "pl", "pt", "pt-BR", "pt-PT", "ru", "sv", "tr", "uk", "zh",
+];
+
+/// Every IANA time zone the bundled database knows, sorted, computed once.
+fn time_zones() -> &'static [String] {
+    static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut zones: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_owned())
+            .filter(|name| name.contains('/') && !name.starts_with("Etc/"))
+            .collect();
+        zones.sort();
+        zones
+    });
+    &ZONES
 }
 
 /// The page for `contact`; `posted` refills a refused form.
@@ -344,6 +367,8 @@ pub async fn load(
         .collect();
     let line = ContactLine::of(&contact);
     Ok(ContactPage {
+        time_zones: time_zones(),
+        locales: LOCALES,
         id: cid.to_string(),
         name: contact.row.name.clone(),
         emails: contact.parts.emails.join("\n"),

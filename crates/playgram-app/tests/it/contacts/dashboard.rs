@@ -390,6 +390,11 @@ async fn a_contact_is_added_and_changed_with_its_forms(app: TestApp) {
             && shown.contains("(was 7)"),
         "{shown}"
     );
+    assert!(
+        shown.contains(r#"list="ct-zones""#)
+            && shown.contains(r#"<option value="America/Sao_Paulo">"#),
+        "time zones are offered as you type"
+    );
     // Merge a duplicate found by search, then erase.
     let dup = create(
         &owner.browser,
