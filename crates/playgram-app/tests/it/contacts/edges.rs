@@ -5,7 +5,7 @@
 use playgram_testkit::{TestApp, both};
 use serde_json::json;
 
-use super::imports::{finished, upload};
+use super::imports::{finished, preview_of, upload};
 use super::lists::urlencode;
 use super::{create, ids};
 
@@ -178,19 +178,7 @@ async fn one_identity_in_two_columns_imports_once(app: TestApp) {
         "mapping": { "name": "name", "wa": "identity:whatsapp", "wa again": "identity:whatsapp" },
         "on_match": "update",
     });
-    let preview = api
-        .post(
-            &format!("/api/v1/contact-imports/{id}/preview"),
-            plan.clone(),
-        )
-        .await
-        .ok();
-    let actions: Vec<&str> = preview
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let (_, actions) = preview_of(api, &id, &plan).await;
     assert_eq!(actions, ["update", "create"]);
     api.post(&format!("/api/v1/contact-imports/{id}/start"), plan)
         .await

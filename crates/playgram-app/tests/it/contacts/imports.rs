@@ -31,6 +31,24 @@ pub async fn upload_to(api: &Client, path: &str, name: &str, bytes: &[u8]) -> Re
     api.send(request).await
 }
 
+/// Previews `plan` for the import: its rows, and each row's action.
+pub async fn preview_of(api: &Client, id: &str, plan: &Value) -> (Value, Vec<String>) {
+    let rows = api
+        .post(
+            &format!("/api/v1/contact-imports/{id}/preview"),
+            plan.clone(),
+        )
+        .await
+        .ok();
+    let actions = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap().to_owned())
+        .collect();
+    (rows, actions)
+}
+
 /// Waits until the import has finished; returns it.
 pub async fn finished(api: &Client, id: &str) -> Value {
     crate::jobs::eventually(
@@ -103,19 +121,7 @@ async fn a_csv_is_uploaded_previewed_and_imported(app: TestApp) {
         "tags": ["Imported"],
     });
     // The preview says what would happen, and keeps nothing.
-    let preview = api
-        .post(
-            &format!("/api/v1/contact-imports/{id}/preview"),
-            plan.clone(),
-        )
-        .await
-        .ok();
-    let actions: Vec<&str> = preview
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let (preview, actions) = preview_of(api, &id, &plan).await;
     assert_eq!(actions, ["create", "error", "error", "update"]);
     assert_eq!(preview[1]["errors"][0]["column"], "E-mail");
     // Rows are numbered as a spreadsheet shows them: the header is row 1, and the blank row
