@@ -124,7 +124,7 @@ fn email_of(i: u64) -> String {
 
 fn csv(rows: usize) -> String {
     let mut out = String::with_capacity(rows * 120);
-    out.push_str("First name,Last name,Email,Phone,Tags,Plan,WhatsApp\n");
+    out.push_str("First name,Last name,Email,Phone,Tags,Plan,Score,WhatsApp\n");
     for i in 0..rows as u64 {
         let r = mix(i);
         let first = FIRST[(r % 20) as usize];
@@ -135,6 +135,7 @@ fn csv(rows: usize) -> String {
             TAGS[((r >> 24) % 10) as usize]
         );
         let plan = ["Free", "Pro", "Gold"][((r >> 32) % 3) as usize];
+        let score = (r >> 40) % 100;
         // French mobile numbers: +33 6 then eight digits, unique per row.
         let phone = format!("+336{:08}", i);
         let whatsapp = if i % 3 == 0 {
@@ -143,7 +144,7 @@ fn csv(rows: usize) -> String {
             String::new()
         };
         out.push_str(&format!(
-            "{first},{last},{}.{}.{i}@example.com,{phone},\"{tags}\",{plan},{whatsapp}\n",
+            "{first},{last},{}.{}.{i}@example.com,{phone},\"{tags}\",{plan},{score},{whatsapp}\n",
             first.to_lowercase(),
             last.to_lowercase()
         ));
@@ -259,8 +260,11 @@ async fn run(options: &ContactBench, url: &str) -> anyhow::Result<Report> {
         .to_owned();
     let plan = json!({
         "mapping": { "First name": "first_name", "Last name": "last_name", "Email": "email", "Phone": "phone",
-                     "Tags": "tags", "Plan": "field:plan", "WhatsApp": "identity:whatsapp" },
-        "create_fields": [{ "key": "plan", "label": "Plan", "kind": "select", "options": ["Free", "Pro", "Gold"] }],
+                     "Tags": "tags", "Plan": "field:plan", "Score": "field:score", "WhatsApp": "identity:whatsapp" },
+        "create_fields": [
+            { "key": "plan", "label": "Plan", "kind": "select", "options": ["Free", "Pro", "Gold"] },
+            { "key": "score", "label": "Score", "kind": "number" },
+        ],
         "match_by": ["identity", "email", "phone"], "on_match": "update",
     });
     api.call(
@@ -323,6 +327,8 @@ async fn run(options: &ContactBench, url: &str) -> anyhow::Result<Report> {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let field_filter =
         enc(&json!({ "fields": [{ "field": "plan", "op": "eq", "value": "Gold" }] }).to_string());
+    let number_filter =
+        enc(&json!({ "fields": [{ "field": "score", "op": "gte", "value": 90 }] }).to_string());
     // A row every run has, whatever its size: its email and phone are searched for.
     let probe = 12_345 % options.contacts.max(1) as u64;
     let queries: Vec<(&'static str, String)> = vec![
@@ -331,6 +337,10 @@ async fn run(options: &ContactBench, url: &str) -> anyhow::Result<Report> {
         (
             "list by field (plan = Gold)",
             format!("/contacts?limit=50&filter={field_filter}"),
+        ),
+        (
+            "list by number (score >= 90)",
+            format!("/contacts?limit=50&filter={number_filter}"),
         ),
         (
             "search first name (maria)",
