@@ -155,3 +155,10 @@ pub async fn insert_many(
     }
     Ok(affected)
 }
+
+/// `text` made literal inside a `LIKE … ESCAPE '\'` pattern (`%`, `_` and `\` escaped).
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -277,14 +277,12 @@ fn field_condition(sql: &mut Sql, c: &Condition) {
         }
     };
     let like = |sql: &mut Sql, prefix: bool| -> String {
-        let escaped = c
-            .values
-            .first()
-            .map(|v| v.text.to_lowercase())
-            .unwrap_or_default()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = playgram_core::sql::escape_like(
+            &c.values
+                .first()
+                .map(|v| v.text.to_lowercase())
+                .unwrap_or_default(),
+        );
         let pattern = if prefix {
             format!("{escaped}%")
         } else {

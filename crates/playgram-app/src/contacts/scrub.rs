@@ -88,13 +88,7 @@ pub async fn addresses(tx: &mut Tx, ws: &WorkspaceId, id: &ContactId) -> Result<
 /// problems and row numbers stay, so the report still counts them).
 pub async fn import_errors(tx: &mut Tx, ws: &WorkspaceId, addresses: &[String]) -> Result<()> {
     for value in addresses {
-        let pattern = format!(
-            "%{}%",
-            value
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = format!("%{}%", playgram_core::sql::escape_like(value));
         on_tx!(tx, conn => sqlx::query(
             "UPDATE contact_import_errors SET raw = '[]' WHERE LOWER(raw) LIKE $1 ESCAPE '\\' \
              AND import_id IN (SELECT id FROM contact_imports WHERE workspace_id = $2)")

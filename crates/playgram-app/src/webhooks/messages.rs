@@ -140,7 +140,7 @@ pub async fn list(
     if let Some(search) = &filter.search {
         texts.push(search.clone());
         let n = texts.len() + 1;
-        texts.push(format!("%{}%", escape_like(search)));
+        texts.push(format!("%{}%", playgram_core::sql::escape_like(search)));
         let m = texts.len() + 1;
         sql.push_str(&format!(
             " AND (id = ${n} OR event_id = ${n} OR payload LIKE ${m} ESCAPE '\\')"
@@ -160,12 +160,6 @@ pub async fn list(
         query.bind(filter.since.unwrap_or(0)).bind(filter.until.unwrap_or(i64::MAX)).bind(limit)
             .fetch_all(pool).await
     })
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// The endpoint's messages that ended `failed` at or after `since` (for a bulk resend).

@@ -1,6 +1,6 @@
 //! The edges a demanding user finds: text filters on accented values, a segment searched again
 //! from the list, filters too big to evaluate, a field changing kind, an identity named as it
-//! was typed, and an import naming one identity in two columns.
+//! was typed, an import naming one identity in two columns, and old page addresses.
 
 use playgram_testkit::{TestApp, both};
 use serde_json::json;
@@ -241,3 +241,40 @@ async fn erasure_empties_refused_import_rows_naming_the_contact(app: TestApp) {
     assert!(after.lines().any(|l| l.starts_with("2,")), "{after}");
 }
 both!(erasure_empties_refused_import_rows_naming_the_contact);
+
+async fn old_addresses_lead_to_their_pages(app: TestApp) {
+    let owner = app.owner().await;
+    let kept = create(&owner.browser, json!({ "name": "Ana" })).await;
+    let gone = create(&owner.browser, json!({ "name": "Ana again" })).await;
+    let (kept, gone) = (kept["id"].as_str().unwrap(), gone["id"].as_str().unwrap());
+    // The address a refused form leaves in the address bar, opened again.
+    let reply = owner
+        .browser
+        .get(&format!("/app/contacts/{kept}/profile"))
+        .await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.header("location")),
+        (303, Some(format!("/app/contacts/{kept}").as_str()))
+    );
+    // The API still says 405 in its envelope.
+    owner
+        .browser
+        .get(&format!("/api/v1/contacts/{kept}/merge"))
+        .await
+        .err(405, "method_not_allowed");
+    // A merged contact's address leads to the contact it went into.
+    owner
+        .browser
+        .post(
+            &format!("/api/v1/contacts/{kept}/merge"),
+            json!({ "other_id": gone }),
+        )
+        .await
+        .ok();
+    let reply = owner.browser.get(&format!("/app/contacts/{gone}")).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.header("location")),
+        (303, Some(format!("/app/contacts/{kept}").as_str()))
+    );
+}
+both!(old_addresses_lead_to_their_pages);
