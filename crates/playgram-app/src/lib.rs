@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod inbox;
 pub mod jobs;
 pub mod maintenance;
 pub mod openapi;

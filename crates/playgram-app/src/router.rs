@@ -78,6 +78,8 @@ fn api() -> Router<AppState> {
         .route("/api-keys/{id}/rotate", post(api_keys::api::rotate_api_key))
         // Audit log
         .route("/audit-log", get(audit::api::list_audit_log))
+        // Inbox: channels, conversations, messages (inbox::routes::api_routes)
+        .merge(crate::inbox::routes::api_routes())
         // Jobs
         .route("/jobs", get(jobs::api::list_jobs))
         .route("/jobs/stats", get(jobs::api::get_job_stats))
@@ -590,6 +592,8 @@ pub fn web(state: AppState) -> Router {
         .merge(operations())
         // Request bins: the public capture URLs /bin/{token} and below, any method
         .merge(webhooks::bins::capture_routes())
+        // Meta's webhook URLs: /hooks/{whatsapp,instagram,messenger}/{channel_id}
+        .merge(crate::inbox::routes::hook_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

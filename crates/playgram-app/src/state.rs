@@ -28,6 +28,10 @@ pub struct AppState {
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// Request bins on this instance: wake-ups for their live streams, and their rate limits.
     pub bins: crate::webhooks::bins::Bins,
+    /// Inbox channels as the webhook URLs need them, cached briefly.
+    pub channels: crate::inbox::channels::lookup::Channels,
+    /// The group-committing writer of inbound webhooks.
+    pub ingest: crate::inbox::ingest::Ingest,
 }
 
 impl AppState {
@@ -38,6 +42,8 @@ impl AppState {
             crate::webhooks::prepared::Endpoints::new(db.clone(), sealer.clone());
         let keys = KeyCache::new(config.api_key_cache_seconds);
         let bins = crate::webhooks::bins::Bins::new(&config);
+        let channels = crate::inbox::channels::lookup::Channels::new(db.clone(), sealer.clone());
+        let ingest = crate::inbox::ingest::Ingest::start(db.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -50,6 +56,8 @@ impl AppState {
             webhook_endpoints,
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             bins,
+            channels,
+            ingest,
         })
     }
 

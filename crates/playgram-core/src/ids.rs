@@ -190,6 +190,20 @@ typed_id!(
     /// A file kept by the server (an uploaded import, a finished export).
     FileId, "file"
 );
+typed_id!(
+    /// An inbox channel: a WhatsApp number, an Instagram account, a Facebook page, the website
+    /// chat or the API channel.
+    ChannelId, "ch"
+);
+typed_id!(
+    /// A conversation: one contact on one channel.
+    ConversationId, "cv"
+);
+typed_id!(
+    /// One message of a conversation (shares the `msg_` prefix with the outbound webhooks'
+    /// `webhook-id`s; the two never meet in one API).
+    InboxMessageId, "msg"
+);
 
 #[cfg(test)]
 mod tests {

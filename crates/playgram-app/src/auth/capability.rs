@@ -79,6 +79,9 @@ impl Role {
                 ExportContacts,
                 DeleteContacts,
                 ManageContactSettings,
+                ReadInbox,
+                ReplyInbox,
+                ManageChannels,
             ],
             Role::Admin => &[
                 ReadWorkspace,
@@ -101,6 +104,9 @@ impl Role {
                 ExportContacts,
                 DeleteContacts,
                 ManageContactSettings,
+                ReadInbox,
+                ReplyInbox,
+                ManageChannels,
             ],
             Role::Manager => &[
                 ReadWorkspace,
@@ -116,9 +122,18 @@ impl Role {
                 ImportContacts,
                 ExportContacts,
                 DeleteContacts,
+                ReadInbox,
+                ReplyInbox,
             ],
-            Role::Agent => &[ReadWorkspace, ReadMembers, ReadContacts, WriteContacts],
-            Role::Viewer => &[ReadWorkspace, ReadMembers, ReadContacts],
+            Role::Agent => &[
+                ReadWorkspace,
+                ReadMembers,
+                ReadContacts,
+                WriteContacts,
+                ReadInbox,
+                ReplyInbox,
+            ],
+            Role::Viewer => &[ReadWorkspace, ReadMembers, ReadContacts, ReadInbox],
         }
     }
 
@@ -166,6 +181,9 @@ pub enum Capability {
     ExportContacts,
     DeleteContacts,
     ManageContactSettings,
+    ReadInbox,
+    ReplyInbox,
+    ManageChannels,
 }
 
 impl Capability {
@@ -200,6 +218,9 @@ impl Capability {
             Capability::ManageContactSettings => {
                 "Your role cannot change the contact settings (erasure, retention)."
             }
+            Capability::ReadInbox => "Your role cannot see the inbox.",
+            Capability::ReplyInbox => "Your role cannot reply to or change conversations.",
+            Capability::ManageChannels => "Your role cannot add, change or remove channels.",
         }
     }
 }
@@ -223,10 +244,13 @@ pub enum Scope {
     ContactsManage,
     ContactsExport,
     ContactsSettings,
+    InboxRead,
+    InboxWrite,
+    ChannelsManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 15] = [
+    pub const ALL: [Scope; 18] = [
         Scope::WorkspaceRead,
         Scope::MembersWrite,
         Scope::ApiKeysRead,
@@ -242,6 +266,9 @@ impl Scope {
         Scope::ContactsManage,
         Scope::ContactsExport,
         Scope::ContactsSettings,
+        Scope::InboxRead,
+        Scope::InboxWrite,
+        Scope::ChannelsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -261,6 +288,9 @@ impl Scope {
             Scope::ContactsManage => "contacts:manage",
             Scope::ContactsExport => "contacts:export",
             Scope::ContactsSettings => "contacts:settings",
+            Scope::InboxRead => "inbox:read",
+            Scope::InboxWrite => "inbox:write",
+            Scope::ChannelsManage => "channels:manage",
         }
     }
 
@@ -297,6 +327,11 @@ impl Scope {
             Scope::ContactsSettings => {
                 "Change the contact settings: erase mode, retention, default country."
             }
+            Scope::InboxRead => "Read channels, conversations and messages.",
+            Scope::InboxWrite => "Read the inbox; reply to, assign and change conversations.",
+            Scope::ChannelsManage => {
+                "Read the inbox; add, change and remove channels; see flagged webhook payloads."
+            }
         }
     }
 
@@ -323,6 +358,9 @@ impl Scope {
             ],
             Scope::ContactsExport => &[ReadContacts, ExportContacts],
             Scope::ContactsSettings => &[ManageContactSettings],
+            Scope::InboxRead => &[ReadInbox],
+            Scope::InboxWrite => &[ReadInbox, ReplyInbox],
+            Scope::ChannelsManage => &[ReadInbox, ManageChannels],
         }
     }
 }

@@ -50,6 +50,9 @@ pub fn registry(state: &AppState) -> Registry {
         })
         .register(crate::contacts::exports::job::ExportJob {
             state: state.clone(),
+        })
+        .register(crate::inbox::parse_job::ParseJob {
+            state: state.clone(),
         });
     registry
 }

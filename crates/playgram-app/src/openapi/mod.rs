@@ -17,6 +17,8 @@ mod contact_tests;
 mod contact_transfer_tests;
 mod contact_transfers;
 mod contacts;
+mod inbox;
+mod inbox_schemas;
 mod paths;
 mod schemas;
 mod webhook_schemas;
@@ -43,7 +45,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Playgram API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`, `ct_` contacts, `tag_` tags, `fld_` custom fields, `seg_` segments, `act_` timeline entries, `chg_` field history entries, `imp_` imports, `exp_` exports). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON, `GET /contacts/{id}/gdpr-export` a ZIP archive, and an import's error report and an export's download their files. Request bins' capture URLs (`/bin/{token}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag; what a contact is, the filter format, search, merging, consent and the GDPR: see the `contacts` and `consent` tags.",
+            "description": "Playgram's REST API. Every answer uses one envelope: `{success, data, error: {code, message, details}, meta: {request_id, timestamp, next_cursor}}`. Errors carry a stable snake_case `code`. Authenticate with `Authorization: Bearer pgk_…` (an API key acts for its own workspace) or with the dashboard's session cookie (cookie-authenticated writes must come from Playgram's own origin or carry `X-CSRF-Token`). Timestamps are RFC 3339 UTC; ids are prefixed (`ws_`, `usr_`, `key_`, `inv_`, `aud_`, `job_`, `evt_`, `ep_`, `msg_`, `att_`, `bin_`, `cap_`, `ct_` contacts, `tag_` tags, `fld_` custom fields, `seg_` segments, `act_` timeline entries, `chg_` field history entries, `imp_` imports, `exp_` exports, `ch_` channels, `cv_` conversations; inbox messages are `msg_` too). Lists that page return `meta.next_cursor`; pass it back as `cursor`. `GET /stream` and `GET /request-bins/{id}/stream` answer Server-Sent Events instead of JSON, `GET /contacts/{id}/gdpr-export` a ZIP archive, and an import's error report and an export's download their files. Request bins' capture URLs (`/bin/{token}`) and Meta's webhook URLs (`/hooks/{kind}/{channel_id}`) are served at the site's root, not under `/api/v1`. How outbound webhook deliveries look and how to verify their signatures: see the `webhooks` tag; what a contact is, the filter format, search, merging, consent and the GDPR: see the `contacts` and `consent` tags.",
         },
         "servers": [{ "url": "/api/v1" }],
         "tags": [
@@ -63,6 +65,8 @@ pub fn document() -> Value {
             { "name": "consent", "description": contact_guide::consent_tag() },
             { "name": "contact-imports", "description": contact_transfers::imports_tag() },
             { "name": "contact-exports", "description": contact_transfers::exports_tag() },
+            { "name": "channels", "description": inbox::CHANNELS_TAG },
+            { "name": "conversations", "description": inbox::CONVERSATIONS_TAG },
         ],
         "paths": paths::all(),
         "components": {
@@ -145,6 +149,9 @@ mod tests {
             .into_iter()
             .collect();
         out.extend(routes_in(section(bins, "fn api_routes()", "\n}")));
+        let inbox = include_str!("../inbox/routes.rs");
+        out.extend(routes_in(section(inbox, "fn api_routes()", "\n}")));
+        out.extend(routes_in(section(inbox, "fn hook_routes()", "\n}")));
         for (method, path) in routes_in(section(bins, "fn capture_routes()", "\n}")) {
             let path = path
                 .trim_end_matches("/{*rest}")

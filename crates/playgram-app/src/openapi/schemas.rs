@@ -423,6 +423,7 @@ pub fn all() -> Map<String, Value> {
         .into_iter()
         .chain(super::webhook_schemas::schemas())
         .chain(super::contact_schemas::schemas())
+        .chain(super::inbox_schemas::schemas())
         .chain(super::contact_filter_schemas::schemas())
         .chain(super::contact_transfers::schemas())
         .map(|(name, schema)| (name.to_owned(), schema))

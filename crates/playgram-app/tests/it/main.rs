@@ -9,6 +9,7 @@ mod dashboard_jobs;
 mod dashboard_webhooks;
 mod events;
 mod http;
+mod inbox;
 mod invites;
 mod jobs;
 mod pages;

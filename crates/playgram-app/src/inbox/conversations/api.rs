@@ -1,0 +1,179 @@
+//! `/api/v1/conversations…`: the conversation list with its filters, one conversation, and its
+//! messages (newest first, paged); and `/api/v1/inbound-payloads`, the webhooks kept but flagged.
+
+use axum::extract::{Path, Query, State};
+use base64::Engine;
+use playgram_core::ids::ChannelId;
+use playgram_core::time::Millis;
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, Assignee, Filter};
+use super::{ConversationRow, MessageRow, STATUSES};
+use crate::auth::{Actor, Capability, Principal};
+use crate::http::{Api, AppError, Result};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub channel_id: Option<String>,
+    pub contact_id: Option<String>,
+    /// `me`, `none` or a user id.
+    pub assignee: Option<String>,
+    /// `true`: only conversations with unread customer messages.
+    pub unread: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+pub async fn list_conversations(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<ListQuery>,
+) -> Result<Api<Vec<ConversationRow>>> {
+    principal.require(Capability::ReadInbox)?;
+    let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
+    let status = q.status.filter(|s| !s.is_empty());
+    if let Some(status) = &status
+        && !STATUSES.contains(&status.as_str())
+    {
+        return Err(AppError::bad_request(
+            "invalid_status",
+            "`status` is one of open, pending, snoozed or resolved.",
+        ));
+    }
+    let assignee = match q.assignee.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some("none") => Some(Assignee::Nobody),
+        Some("me") => match &principal.actor {
+            Actor::User(id) => Some(Assignee::User(id.to_string())),
+            Actor::ApiKey(_) => {
+                return Err(AppError::bad_request(
+                    "invalid_assignee",
+                    "`assignee=me` needs a signed-in person; an API key names the user id.",
+                ));
+            }
+        },
+        Some(user) => Some(Assignee::User(user.to_owned())),
+    };
+    let unread = match q.unread.as_deref() {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_unread",
+                "`unread` is true or false.",
+            ));
+        }
+    };
+    let before = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(|c| decode_cursor(c).ok_or_else(invalid_cursor))
+        .transpose()?;
+    let filter = Filter {
+        status,
+        channel_id: q.channel_id.filter(|c| !c.is_empty()),
+        contact_id: q.contact_id.filter(|c| !c.is_empty()),
+        assignee,
+        unread,
+        before,
+        limit,
+    };
+    let rows = store::list(&state.db, &principal.workspace_id, &filter).await?;
+    let next = crate::http::next_cursor(&rows, limit, |r| {
+        encode_cursor(r.last_message_at, r.id.as_str())
+    });
+    Ok(Api::page(rows, next))
+}
+
+fn encode_cursor(at: Millis, id: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{at}.{id}"))
+}
+
+fn decode_cursor(text: &str) -> Option<(Millis, String)> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (at, id) = raw.split_once('.')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+fn invalid_cursor() -> AppError {
+    AppError::bad_request("invalid_cursor", "The cursor is not one this API gave out.")
+}
+
+pub async fn get_conversation(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Api<ConversationRow>> {
+    principal.require(Capability::ReadInbox)?;
+    let row = store::get(&state.db, &principal.workspace_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Api::ok(row))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MessagesQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// A conversation's messages, newest first.
+pub async fn list_conversation_messages(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<MessagesQuery>,
+) -> Result<Api<Vec<MessageRow>>> {
+    principal.require(Capability::ReadInbox)?;
+    let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
+    let before = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse::<i64>().map_err(|_| invalid_cursor()))
+        .transpose()?;
+    let conversation = store::get(&state.db, &principal.workspace_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let rows = store::messages(&state.db, &conversation.id, before, limit).await?;
+    let next = crate::http::next_cursor(&rows, limit, |r| r.num.to_string());
+    Ok(Api::page(rows, next))
+}
+
+/// A webhook payload that was kept but not fully understood.
+#[derive(Serialize)]
+pub struct FlaggedOut {
+    pub id: i64,
+    pub channel_id: ChannelId,
+    #[serde(with = "playgram_core::time::as_rfc3339")]
+    pub received_at: Millis,
+    /// What was not understood.
+    pub note: String,
+    /// The body as Meta sent it.
+    pub body: String,
+}
+
+pub async fn list_flagged_payloads(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Api<Vec<FlaggedOut>>> {
+    principal.require(Capability::ManageChannels)?;
+    let rows = crate::inbox::parse_job::flagged(&state.db, &principal.workspace_id, 100).await?;
+    Ok(Api::ok(
+        rows.into_iter()
+            .map(|(id, channel_id, received_at, note, body)| FlaggedOut {
+                id,
+                channel_id,
+                received_at,
+                note,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
+            .collect(),
+    ))
+}

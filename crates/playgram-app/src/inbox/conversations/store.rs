@@ -1,0 +1,322 @@
+//! SQL for conversations and their messages.
+
+use playgram_core::ids::{ChannelId, ContactId, ConversationId, WorkspaceId};
+use playgram_core::sql::{Arg, Sql, insert_many};
+use playgram_core::time::Millis;
+use playgram_core::{Db, Tx, bind_args, on_db, on_tx};
+
+use super::{ConversationRow, MessageRow};
+
+const CONVERSATION: &str = "id, workspace_id, channel_id, contact_id, status, priority, assignee_id, \
+    snoozed_until, last_inbound_at, last_message_at, preview, unread, created_at, updated_at";
+
+const MESSAGE: &str = "num, id, conversation_id, channel_id, direction, kind, text, content, \
+    provider_id, reply_to, status, error_code, error, reaction, sent_at, created_at, updated_at";
+
+pub async fn find(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    contact: &ContactId,
+) -> sqlx::Result<Option<ConversationRow>> {
+    let sql = format!(
+        "SELECT {CONVERSATION} FROM conversations WHERE channel_id = $1 AND contact_id = $2"
+    );
+    on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(channel).bind(contact).fetch_optional(conn).await)
+}
+
+pub async fn insert(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO conversations (id, workspace_id, channel_id, contact_id, status, priority, \
+           last_inbound_at, last_message_at, preview, unread, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(&row.id).bind(&row.workspace_id).bind(&row.channel_id).bind(&row.contact_id)
+        .bind(&row.status).bind(&row.priority).bind(row.last_inbound_at).bind(row.last_message_at)
+        .bind(&row.preview).bind(row.unread).bind(row.created_at).bind(row.updated_at)
+        .execute(conn).await.map(drop))
+}
+
+/// Writes what a batch of messages changed: activity times, preview, unread count and status.
+pub async fn save_activity(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE conversations SET status = $1, snoozed_until = $2, last_inbound_at = $3, \
+           last_message_at = $4, preview = $5, unread = $6, updated_at = $7 WHERE id = $8")
+        .bind(&row.status).bind(row.snoozed_until).bind(row.last_inbound_at)
+        .bind(row.last_message_at).bind(&row.preview).bind(row.unread).bind(row.updated_at)
+        .bind(&row.id).execute(conn).await.map(drop))
+}
+
+/// Which of these provider ids the channel already has.
+pub async fn known_provider_ids(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    ids: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new("");
+        let c = sql.arg(channel.as_str());
+        let list = sql.list(chunk.iter().copied());
+        let text = format!(
+            "SELECT provider_id FROM messages WHERE channel_id = {c} AND provider_id IN ({list})"
+        );
+        let found: Vec<String> = on_tx!(tx, conn => bind_args!(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(conn).await)?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// A message to store.
+pub struct NewMessage {
+    pub id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
+    pub channel_id: ChannelId,
+    pub direction: &'static str,
+    pub kind: String,
+    pub text: String,
+    pub content: String,
+    pub provider_id: Option<String>,
+    pub reply_to: Option<String>,
+    pub status: &'static str,
+    pub sent_at: Millis,
+    pub now: Millis,
+}
+
+/// Inserts messages; one the channel already has (same provider id) is skipped.
+pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Result<u64> {
+    let rows: Vec<Vec<Arg>> = messages
+        .iter()
+        .map(|m| {
+            vec![
+                Arg::from(m.id.as_str()),
+                Arg::from(m.workspace_id.as_str()),
+                Arg::from(m.conversation_id.as_str()),
+                Arg::from(m.channel_id.as_str()),
+                Arg::from(m.direction),
+                Arg::from(m.kind.as_str()),
+                Arg::from(m.text.as_str()),
+                Arg::from(m.content.as_str()),
+                Arg::from(m.provider_id.as_deref()),
+                Arg::from(m.reply_to.as_deref()),
+                Arg::from(m.status),
+                Arg::Int(m.sent_at),
+                Arg::Int(m.now),
+                Arg::Int(m.now),
+            ]
+        })
+        .collect();
+    insert_many(
+        tx,
+        "messages",
+        &[
+            "id",
+            "workspace_id",
+            "conversation_id",
+            "channel_id",
+            "direction",
+            "kind",
+            "text",
+            "content",
+            "provider_id",
+            "reply_to",
+            "status",
+            "sent_at",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+        "ON CONFLICT (channel_id, provider_id) DO NOTHING",
+    )
+    .await
+}
+
+/// Order of delivery statuses: a late `delivered` never replaces `read`.
+fn rank(status: &str) -> i64 {
+    match status {
+        "queued" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" => 3,
+        _ => 4,
+    }
+}
+
+/// Applies a delivery status to our message; false when the channel has no such message yet.
+pub async fn apply_status(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    provider_id: &str,
+    status: &str,
+    error: Option<&(String, String)>,
+    at: Millis,
+) -> sqlx::Result<bool> {
+    let current: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT status FROM messages WHERE channel_id = $1 AND provider_id = $2")
+        .bind(channel).bind(provider_id).fetch_optional(conn).await)?;
+    let Some(current) = current else {
+        return Ok(false);
+    };
+    let moves = match status {
+        // A failure after delivery would be contradictory; before it, it wins.
+        "failed" => rank(&current) < rank("delivered"),
+        _ => current != "failed" && current != "deleted" && rank(status) > rank(&current),
+    };
+    if moves {
+        on_tx!(tx, conn => sqlx::query(
+            "UPDATE messages SET status = $1, error_code = $2, error = $3, updated_at = $4 \
+             WHERE channel_id = $5 AND provider_id = $6")
+            .bind(status).bind(error.map(|e| e.0.as_str())).bind(error.map(|e| e.1.as_str()))
+            .bind(at).bind(channel).bind(provider_id).execute(conn).await.map(drop))?;
+    }
+    Ok(true)
+}
+
+/// Keeps a status for a message not stored yet (applied when it is).
+pub async fn keep_early_status(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    provider_id: &str,
+    status: &str,
+    error: Option<&(String, String)>,
+    at: Millis,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO early_statuses (channel_id, provider_id, status, at, error_code, error) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, provider_id, status) DO NOTHING")
+        .bind(channel).bind(provider_id).bind(status).bind(at)
+        .bind(error.map(|e| e.0.as_str())).bind(error.map(|e| e.1.as_str()))
+        .execute(conn).await.map(drop))
+}
+
+/// Sets (or with None, removes) the customer's reaction on a message; false when not found.
+pub async fn set_reaction(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    target: &str,
+    emoji: Option<&str>,
+    at: Millis,
+) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, conn => sqlx::query(
+        "UPDATE messages SET reaction = $1, updated_at = $2 WHERE channel_id = $3 AND provider_id = $4")
+        .bind(emoji).bind(at).bind(channel).bind(target).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// The customer unsent a message: its content is removed, the row stays as "deleted".
+pub async fn mark_deleted(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    target: &str,
+    at: Millis,
+) -> sqlx::Result<bool> {
+    let n = on_tx!(tx, conn => sqlx::query(
+        "UPDATE messages SET status = 'deleted', text = '', content = '{}', reaction = NULL, updated_at = $1 \
+         WHERE channel_id = $2 AND provider_id = $3 AND direction = 'in'")
+        .bind(at).bind(channel).bind(target).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// The customer has seen our messages up to `target` (all of them when None).
+pub async fn mark_seen(
+    tx: &mut Tx,
+    conversation: &ConversationId,
+    target: Option<&str>,
+    at: Millis,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE messages SET status = 'read', updated_at = $1 WHERE conversation_id = $2 \
+           AND direction = 'out' AND status IN ('sent', 'delivered') \
+           AND ($3 IS NULL OR num <= COALESCE((SELECT m.num FROM messages m WHERE m.conversation_id = $2 AND m.provider_id = $3), 0))")
+        .bind(at).bind(conversation).bind(target).execute(conn).await.map(drop))
+}
+
+/// Records a WhatsApp template's new status (adding the template if the sync has not seen it).
+pub async fn save_template_status(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    t: &playgram_providers::meta::inbound::TemplateStatus,
+    at: Millis,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO whatsapp_templates (channel_id, external_id, name, language, category, status, reason, updated_at) \
+         VALUES ($1, $2, $3, $4, COALESCE($5, ''), $6, $7, $8) \
+         ON CONFLICT (channel_id, external_id) DO UPDATE SET status = excluded.status, \
+           reason = excluded.reason, name = excluded.name, language = excluded.language, \
+           category = CASE WHEN $5 IS NULL THEN whatsapp_templates.category ELSE excluded.category END, \
+           updated_at = excluded.updated_at")
+        .bind(channel).bind(&t.external_id).bind(&t.name).bind(&t.language).bind(&t.category)
+        .bind(&t.status).bind(&t.reason).bind(at).execute(conn).await.map(drop))
+}
+
+/// The filters of the conversation list.
+#[derive(Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub channel_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub assignee: Option<Assignee>,
+    pub unread: bool,
+    /// Cursor: conversations active before this (last_message_at, id).
+    pub before: Option<(Millis, String)>,
+    pub limit: i64,
+}
+
+pub enum Assignee {
+    Nobody,
+    User(String),
+}
+
+/// Conversations by latest activity first.
+pub async fn list(db: &Db, ws: &WorkspaceId, f: &Filter) -> sqlx::Result<Vec<ConversationRow>> {
+    let mut sql = Sql::new("");
+    let w = sql.arg(ws.as_str());
+    let mut text = format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = {w}");
+    if let Some(status) = &f.status {
+        text += &format!(" AND status = {}", sql.arg(status));
+    }
+    if let Some(channel) = &f.channel_id {
+        text += &format!(" AND channel_id = {}", sql.arg(channel));
+    }
+    if let Some(contact) = &f.contact_id {
+        text += &format!(" AND contact_id = {}", sql.arg(contact));
+    }
+    match &f.assignee {
+        Some(Assignee::Nobody) => text += " AND assignee_id IS NULL",
+        Some(Assignee::User(user)) => text += &format!(" AND assignee_id = {}", sql.arg(user)),
+        None => {}
+    }
+    if f.unread {
+        text += " AND unread > 0";
+    }
+    if let Some((at, id)) = &f.before {
+        let a = sql.arg(*at);
+        let i = sql.arg(id);
+        text += &format!(" AND (last_message_at < {a} OR (last_message_at = {a} AND id < {i}))");
+    }
+    text += &format!(
+        " ORDER BY last_message_at DESC, id DESC LIMIT {}",
+        sql.arg(f.limit)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
+}
+
+pub async fn get(db: &Db, ws: &WorkspaceId, id: &str) -> sqlx::Result<Option<ConversationRow>> {
+    let sql =
+        format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = $1 AND id = $2");
+    on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(pool).await)
+}
+
+/// A conversation's messages, newest first, before the cursor `num`.
+pub async fn messages(
+    db: &Db,
+    conversation: &ConversationId,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRow>> {
+    let sql = format!(
+        "SELECT {MESSAGE} FROM messages WHERE conversation_id = $1 AND num < $2 ORDER BY num DESC LIMIT $3"
+    );
+    on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(conversation).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(pool).await)
+}

@@ -1,0 +1,87 @@
+//! The inbox part of the document: the `channels` and `conversations` tags and their operations
+//! (in the order of `inbox/routes.rs`), and Meta's webhook URLs at the site's root. Schemas are in
+//! `inbox_schemas.rs`.
+
+use serde_json::json;
+
+use super::paths::{Auth, FORBIDDEN, INVALID, Op, list_of, one, op};
+
+pub(super) const CHANNELS_TAG: &str = "Channels: where conversations come from. `whatsapp` (WhatsApp Cloud API: `phone_number_id`, `waba_id`), `instagram` (`account_id`) and `messenger` (`page_id`) take an `access_token` and the Meta app's `app_secret`; Meta delivers their webhooks to the channel's `webhook_url` and verifies it with the channel's `verify_token` (generated and answered once when you leave it out). `website` is the chat widget (`color`, `greeting`, `allowed_origins`); `api` takes messages by REST and delivers replies to `outbound_url`, signed with the `signing_secret` answered once at creation. Secret values are sealed at rest and never answered again: `secrets_set` names the ones that are set. Reading needs `inbox:read`; changing needs owner or admin (`channels:manage`).";
+
+pub(super) const CONVERSATIONS_TAG: &str = "Conversations: one contact on one channel, created by the contact's first message and reopened by any message after it was resolved or snoozed. `last_inbound_at` is the customer's last message (free-form replies are allowed for 24 hours after it on WhatsApp). Messages are listed newest first; each has a `direction` (`in` from the customer, `out` to them), a `kind` (text, image, audio, video, document, sticker, location, contacts, interactive, button, postback, referral, comment, share, reaction, unsupported), the readable `text`, the kind's details in `content`, the provider's id (`provider_id`, unique per channel: a webhook Meta delivers twice adds its message once), a `status` (`received`; `queued`, `sent`, `delivered`, `read` or `failed` with `error_code` and `error`; `deleted` when the customer unsent it) and the customer's `reaction`. Reading needs `inbox:read`.";
+
+const READ: &str = "Any member (scope `inbox:read`).";
+const MANAGE: &str = "Owner or admin (scope `channels:manage`).";
+
+pub(super) fn operations() -> Vec<(&'static str, &'static str, Op)> {
+    let mut ops = vec![
+        ("get", "/channels", op("channels", "List channels", &format!("The workspace's channels, oldest first. {READ}"), Auth::Any)
+            .ok(200, list_of("Channel")).fails(403, FORBIDDEN)),
+        ("post", "/channels", op("channels", "Add a channel", &format!("Adds a channel of `kind`. The fields of other kinds are refused by name. The answer carries the secrets Playgram generated (`verify_token` for Meta channels unless given, `signing_secret` for the API channel), this once. Recorded in the audit log. {MANAGE}"), Auth::Any)
+            .body("ChannelIn").ok(201, one("ChannelCreated")).fails(403, FORBIDDEN).fails(422, INVALID)),
+        ("get", "/channels/{id}", op("channels", "Get a channel", READ, Auth::Any)
+            .path_id("id", "ch").ok(200, one("Channel")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such channel in this workspace.")),
+        ("patch", "/channels/{id}", op("channels", "Update a channel", &format!("Changes the fields sent; `kind` cannot change. A new `access_token` sets the status back to `connected`. Recorded in the audit log (the names of the secrets changed, never their values). {MANAGE}"), Auth::Any)
+            .path_id("id", "ch").body("ChannelIn").ok(200, one("Channel")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
+        ("delete", "/channels/{id}", op("channels", "Delete a channel", &format!("Removes the channel with its conversations and messages; its webhook URL answers 404 from then on. Recorded in the audit log. {MANAGE}"), Auth::Any)
+            .path_id("id", "ch").no_content().fails(403, FORBIDDEN).fails(404, "`not_found`.")),
+        ("get", "/conversations", op("conversations", "List conversations", &format!("The workspace's conversations, latest activity first. {READ}"), Auth::Any)
+            .query("status", "Only this status.", json!({ "type": "string", "enum": crate::inbox::conversations::STATUSES }))
+            .query("channel_id", "Only this channel's.", json!({ "type": "string" }))
+            .query("contact_id", "Only this contact's.", json!({ "type": "string" }))
+            .query("assignee", "`me` (a signed-in person's own), `none` (unassigned) or a user id.", json!({ "type": "string" }))
+            .query("unread", "`true`: only those with customer messages no agent has read.", json!({ "type": "boolean" }))
+            .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
+            .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
+            .ok(200, list_of("Conversation")).fails(400, "`invalid_status`, `invalid_assignee`, `invalid_unread`, `invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN)),
+        ("get", "/conversations/{id}", op("conversations", "Get a conversation", READ, Auth::Any)
+            .path_id("id", "cv").ok(200, one("Conversation")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such conversation in this workspace.")),
+        ("get", "/conversations/{id}/messages", op("conversations", "List a conversation's messages", &format!("Newest first. {READ}"), Auth::Any)
+            .path_id("id", "cv")
+            .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
+            .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
+            .ok(200, list_of("InboxMessage")).fails(400, "`invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN).fails(404, "`not_found`.")),
+        ("get", "/inbound-payloads", op("channels", "List flagged webhook payloads", &format!("The newest 100 webhook payloads that were kept but not fully understood (an unknown field or message type, a body that is not JSON), with a note saying what, and the body as it arrived. What was understood of them is in the conversations. {MANAGE}"), Auth::Any)
+            .ok(200, list_of("FlaggedPayload")).fails(403, FORBIDDEN)),
+    ];
+    for kind in ["whatsapp", "instagram", "messenger"] {
+        ops.push(("get", hook_path(kind), handshake(kind)));
+        ops.push(("post", hook_path(kind), delivery(kind)));
+    }
+    ops
+}
+
+fn hook_path(kind: &str) -> &'static str {
+    match kind {
+        "whatsapp" => "/hooks/whatsapp/{channel_id}",
+        "instagram" => "/hooks/instagram/{channel_id}",
+        _ => "/hooks/messenger/{channel_id}",
+    }
+}
+
+fn at_root(mut op: Op) -> Op {
+    op.value["servers"] = json!([{ "url": "/", "description": "The site's root: Meta's webhook URLs are not under /api/v1." }]);
+    op.value["parameters"] = json!([{ "name": "channel_id", "in": "path", "required": true, "description": "The channel's id (its `webhook_url` ends with it).", "schema": { "type": "string", "example": "ch_01M82B2HPC5A7CBGX06DESGZ8Y" } }]);
+    op
+}
+
+fn handshake(kind: &str) -> Op {
+    let mut op = at_root(op("channels", &format!("Verify the {kind} webhook URL"), "Meta's subscription handshake: with `hub.mode=subscribe` and the channel's `hub.verify_token`, answers `hub.challenge` as plain text. Public.", Auth::Public)
+        .query("hub.mode", "`subscribe`.", json!({ "type": "string" }))
+        .query("hub.verify_token", "The channel's verify token.", json!({ "type": "string" }))
+        .query("hub.challenge", "Echoed back.", json!({ "type": "string" }))
+        .fails(403, "`verification_failed`: the mode is not `subscribe` or the token is not the channel's.")
+        .fails(404, "`not_found`: no such channel of this kind."));
+    op.value["responses"]["200"] = json!({ "description": "The challenge.", "content": { "text/plain": { "schema": { "type": "string" } } } });
+    op
+}
+
+fn delivery(kind: &str) -> Op {
+    let mut op = at_root(op("channels", &format!("Receive a {kind} webhook"), "Meta's event delivery. `X-Hub-Signature-256` must be `sha256=` and the hex HMAC-SHA256 of the body's exact bytes with the channel's `app_secret`. The body is committed before the 200 (concurrent deliveries share one commit), then parsed by a background job into contacts, conversations and messages; a duplicate (same provider message id) is stored once; a shape Playgram does not know is kept and flagged (`GET /inbound-payloads`). Public.", Auth::Public)
+        .fails(401, "`invalid_signature`: the signature is missing or wrong; nothing was stored.")
+        .fails(404, "`not_found`: no such channel of this kind.")
+        .fails(503, "`not_stored`: the body could not be stored; Meta delivers it again."));
+    op.value["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } });
+    op.value["responses"]["200"] = json!({ "description": "Stored; no body." });
+    op
+}

@@ -1,0 +1,156 @@
+//! Component schemas of channels, conversations, messages and flagged payloads (`inbox/`).
+
+use serde_json::{Value, json};
+
+use super::schemas::{closed, id, nullable, object, time};
+
+fn string(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn channel_properties() -> Value {
+    json!({
+        "id": id("ch"),
+        "kind": { "type": "string", "enum": ["whatsapp", "instagram", "messenger", "website", "api"] },
+        "name": { "type": "string" },
+        "status": string("`connected`, or `reconnect` when the provider refused the access token (set a new one)."),
+        "status_reason": nullable(json!({ "type": "string" })),
+        "webhook_url": nullable(string("Meta channels: the callback URL to give Meta.")),
+        "phone_number_id": string("WhatsApp."),
+        "waba_id": string("WhatsApp."),
+        "account_id": string("Instagram."),
+        "page_id": string("Messenger."),
+        "color": string("Website chat: `#rrggbb`."),
+        "greeting": string("Website chat."),
+        "allowed_origins": { "type": "array", "items": { "type": "string" }, "description": "Website chat: sites allowed to embed the widget (empty: any)." },
+        "outbound_url": string("API channel: where replies are delivered."),
+        "secrets_set": { "type": "array", "items": { "type": "string", "enum": ["access_token", "app_secret", "verify_token", "signing_secret"] } },
+        "created_at": time(),
+        "updated_at": time(),
+    })
+}
+
+pub(super) fn schemas() -> Vec<(&'static str, Value)> {
+    let required = [
+        "id",
+        "kind",
+        "name",
+        "status",
+        "secrets_set",
+        "created_at",
+        "updated_at",
+    ];
+    let mut created = channel_properties();
+    created["verify_token"] = string(
+        "Meta channels, when generated: paste it into Meta's webhook settings. Shown this once.",
+    );
+    created["signing_secret"] = string(
+        "API channel: `whsec_…`, verifies the replies delivered to `outbound_url`. Shown this once.",
+    );
+    vec![
+        ("Channel", object(&required, channel_properties())),
+        ("ChannelCreated", object(&required, created)),
+        (
+            "ChannelIn",
+            closed(
+                &[],
+                json!({
+                    "kind": { "type": "string", "enum": ["whatsapp", "instagram", "messenger", "website", "api"], "description": "Required on creation; cannot change." },
+                    "name": string("Up to 80 characters (default: the kind's name)."),
+                    "phone_number_id": string("WhatsApp (required): digits."),
+                    "waba_id": string("WhatsApp (required): the WhatsApp Business Account id."),
+                    "account_id": string("Instagram (required): digits."),
+                    "page_id": string("Messenger (required): digits."),
+                    "access_token": string("Meta channels (required on creation)."),
+                    "app_secret": string("Meta channels (required on creation): verifies webhook signatures."),
+                    "verify_token": string("Meta channels: generated when left out."),
+                    "color": string("Website chat: `#rrggbb` (default `#5443c9`)."),
+                    "greeting": string("Website chat: up to 300 characters."),
+                    "allowed_origins": { "type": "array", "items": { "type": "string" }, "description": "Website chat: `https://…` addresses; only their origin is kept." },
+                    "outbound_url": string("API channel: an http(s) URL, or empty to stop delivering."),
+                }),
+            ),
+        ),
+        (
+            "Conversation",
+            object(
+                &[
+                    "id",
+                    "channel_id",
+                    "contact_id",
+                    "status",
+                    "priority",
+                    "last_message_at",
+                    "preview",
+                    "unread",
+                    "created_at",
+                    "updated_at",
+                ],
+                json!({
+                    "id": id("cv"),
+                    "channel_id": id("ch"),
+                    "contact_id": id("ct"),
+                    "status": { "type": "string", "enum": crate::inbox::conversations::STATUSES },
+                    "priority": { "type": "string", "enum": ["none", "low", "medium", "high", "urgent"] },
+                    "assignee_id": nullable(id("usr")),
+                    "snoozed_until": nullable(time()),
+                    "last_inbound_at": nullable(time()),
+                    "last_message_at": time(),
+                    "preview": string("The latest message, cut to 140 characters, or what it is (`Photo`, `Location`…)."),
+                    "unread": { "type": "integer", "description": "Customer messages since an agent last read it." },
+                    "created_at": time(),
+                    "updated_at": time(),
+                }),
+            ),
+        ),
+        (
+            "InboxMessage",
+            object(
+                &[
+                    "id",
+                    "conversation_id",
+                    "channel_id",
+                    "direction",
+                    "kind",
+                    "text",
+                    "content",
+                    "status",
+                    "sent_at",
+                    "created_at",
+                    "updated_at",
+                ],
+                json!({
+                    "id": id("msg"),
+                    "conversation_id": id("cv"),
+                    "channel_id": id("ch"),
+                    "direction": { "type": "string", "enum": ["in", "out", "note"] },
+                    "kind": { "type": "string" },
+                    "text": { "type": "string" },
+                    "content": { "type": "object", "description": "By kind: `media` (id, mime_type, sha256, filename, voice, url), `location`, `contacts`, `reply` (type, id, title, payload), `attachments`, `comment`, `referral`, `errors`, `forwarded`; `original` for a type Playgram does not know." },
+                    "provider_id": nullable(json!({ "type": "string" })),
+                    "reply_to": nullable(string("The provider id of the message this one answers or reacts to.")),
+                    "status": { "type": "string", "enum": ["received", "queued", "sent", "delivered", "read", "failed", "deleted"] },
+                    "error_code": nullable(json!({ "type": "string" })),
+                    "error": nullable(json!({ "type": "string" })),
+                    "reaction": nullable(string("The customer's reaction (an emoji).")),
+                    "sent_at": time(),
+                    "created_at": time(),
+                    "updated_at": time(),
+                }),
+            ),
+        ),
+        (
+            "FlaggedPayload",
+            object(
+                &["id", "channel_id", "received_at", "note", "body"],
+                json!({
+                    "id": { "type": "integer" },
+                    "channel_id": id("ch"),
+                    "received_at": time(),
+                    "note": string("What was not understood."),
+                    "body": string("The body as it arrived (bytes that are not UTF-8 are replaced)."),
+                }),
+            ),
+        ),
+    ]
+}
