@@ -133,6 +133,11 @@ pub const SCHEDULES: &[Schedule] = &[
         job: prune_job,
     },
     Schedule {
+        name: "inbox.wake",
+        default: "* * * * *",
+        job: crate::inbox::wake::wake_job,
+    },
+    Schedule {
         name: "contacts.retention",
         default: "41 3 * * *",
         job: retention_job,

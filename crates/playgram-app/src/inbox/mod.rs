@@ -9,10 +9,13 @@
 //!    it ([`apply`]): contacts by identity, conversations, messages stored once per provider id,
 //!    statuses, reactions, deletions, reads and template statuses.
 
+pub mod agents;
 pub mod apply;
+pub mod assign;
 pub mod channels;
 pub mod conversations;
 pub mod hooks;
 pub mod ingest;
 pub mod parse_job;
 pub mod routes;
+pub mod wake;

@@ -1,9 +1,10 @@
 //! The inbox's URLs: its part of the REST API (merged under `/api/v1`) and Meta's webhook URLs.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
-use super::{channels, conversations, hooks};
+use super::conversations::actions;
+use super::{agents, channels, conversations, hooks};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -24,7 +25,32 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route(
             "/conversations/{id}",
-            get(conversations::api::get_conversation),
+            get(conversations::api::get_conversation).patch(actions::update_conversation),
+        )
+        .route(
+            "/conversations/{id}/notes",
+            post(actions::create_conversation_note),
+        )
+        .route(
+            "/conversations/{id}/tags",
+            post(actions::add_conversation_tags),
+        )
+        .route(
+            "/conversations/{id}/tags/{tag_id}",
+            axum::routing::delete(actions::delete_conversation_tag),
+        )
+        .route(
+            "/conversations/{id}/read",
+            post(actions::mark_conversation_read),
+        )
+        .route("/inbox/agents", get(agents::list_inbox_agents))
+        .route(
+            "/inbox/agents/{user_id}",
+            axum::routing::patch(agents::update_inbox_agent),
+        )
+        .route(
+            "/inbox/settings",
+            get(agents::get_inbox_settings).patch(agents::update_inbox_settings),
         )
         .route(
             "/conversations/{id}/messages",

@@ -53,6 +53,9 @@ pub fn registry(state: &AppState) -> Registry {
         })
         .register(crate::inbox::parse_job::ParseJob {
             state: state.clone(),
+        })
+        .register(crate::inbox::wake::WakeJob {
+            db: state.db.clone(),
         });
     registry
 }

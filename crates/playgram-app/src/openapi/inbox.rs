@@ -11,6 +11,7 @@ pub(super) const CHANNELS_TAG: &str = "Channels: where conversations come from. 
 pub(super) const CONVERSATIONS_TAG: &str = "Conversations: one contact on one channel, created by the contact's first message and reopened by any message after it was resolved or snoozed. `last_inbound_at` is the customer's last message (free-form replies are allowed for 24 hours after it on WhatsApp). Messages are listed newest first; each has a `direction` (`in` from the customer, `out` to them), a `kind` (text, image, audio, video, document, sticker, location, contacts, interactive, button, postback, referral, comment, share, reaction, unsupported), the readable `text`, the kind's details in `content`, the provider's id (`provider_id`, unique per channel: a webhook Meta delivers twice adds its message once), a `status` (`received`; `queued`, `sent`, `delivered`, `read` or `failed` with `error_code` and `error`; `deleted` when the customer unsent it) and the customer's `reaction`. Reading needs `inbox:read`.";
 
 const READ: &str = "Any member (scope `inbox:read`).";
+const WRITE: &str = "Owner, admin, manager or agent (scope `inbox:write`).";
 const MANAGE: &str = "Owner or admin (scope `channels:manage`).";
 
 pub(super) fn operations() -> Vec<(&'static str, &'static str, Op)> {
@@ -30,17 +31,37 @@ pub(super) fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .query("channel_id", "Only this channel's.", json!({ "type": "string" }))
             .query("contact_id", "Only this contact's.", json!({ "type": "string" }))
             .query("assignee", "`me` (a signed-in person's own), `none` (unassigned) or a user id.", json!({ "type": "string" }))
-            .query("unread", "`true`: only those with customer messages no agent has read.", json!({ "type": "boolean" }))
+            .query("unread", "`true`: only those with customer messages the signed-in caller has not read (for an API key: that nobody has read).", json!({ "type": "boolean" }))
+            .query("tag", "Only those with this tag (an id or a name).", json!({ "type": "string" }))
+            .query("q", "Words in the contact's name, addresses or identities, or in a message (any case).", json!({ "type": "string" }))
             .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
             .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
             .ok(200, list_of("Conversation")).fails(400, "`invalid_status`, `invalid_assignee`, `invalid_unread`, `invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN)),
         ("get", "/conversations/{id}", op("conversations", "Get a conversation", READ, Auth::Any)
             .path_id("id", "cv").ok(200, one("Conversation")).fails(403, FORBIDDEN).fails(404, "`not_found`: no such conversation in this workspace.")),
+        ("patch", "/conversations/{id}", op("conversations", "Update a conversation", &format!("Changes the status, priority, snooze or assignee. `snoozed_until` (RFC 3339, in the future) snoozes: the conversation reopens then, or at the customer's next message. `assignee_id: null` unassigns (with automatic assignment on, the conversation joins the queue). The assignee must be a member who may reply. Each change adds an activity line to the thread (`kind: activity`). Every invalid field is reported at once, and nothing changes. {WRITE}"), Auth::Any)
+            .path_id("id", "cv").body("ConversationPatch").ok(200, one("Conversation")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
+        ("post", "/conversations/{id}/notes", op("conversations", "Add a note", &format!("An internal note (never sent to the customer): `direction: note`, `kind: note`. `@handle` mentions a member by their email's local part or their name without spaces; the mentioned are in `content.mentions`. {WRITE}"), Auth::Any)
+            .path_id("id", "cv").body("NoteIn").ok(201, one("InboxMessage")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
+        ("post", "/conversations/{id}/tags", op("conversations", "Tag a conversation", &format!("Adds tags by name (the workspace's tags, shared with contacts; new names are created). {WRITE}"), Auth::Any)
+            .path_id("id", "cv").body("TagsIn").ok(200, one("Conversation")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
+        ("delete", "/conversations/{id}/tags/{tag_id}", op("conversations", "Untag a conversation", &format!("Answers 204. {WRITE}"), Auth::Any)
+            .path_id("id", "cv").path_id("tag_id", "tag").no_content().fails(403, FORBIDDEN).fails(404, "`not_found`: no such conversation, or it does not have the tag.")),
+        ("post", "/conversations/{id}/read", op("conversations", "Mark a conversation read", &format!("Marks it read up to its latest message for the signed-in caller (their `unread_mine` becomes 0) and clears the shared `unread`. No body. {READ}"), Auth::Any)
+            .path_id("id", "cv").ok(200, one("Conversation")).fails(403, FORBIDDEN).fails(404, "`not_found`.")),
         ("get", "/conversations/{id}/messages", op("conversations", "List a conversation's messages", &format!("Newest first. {READ}"), Auth::Any)
             .path_id("id", "cv")
             .query("cursor", "`meta.next_cursor` of the previous page.", json!({ "type": "string" }))
             .query("limit", "Page size, 1–200 (default 50).", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))
             .ok(200, list_of("InboxMessage")).fails(400, "`invalid_cursor` or `invalid_limit`.").fails(403, FORBIDDEN).fails(404, "`not_found`.")),
+        ("get", "/inbox/agents", op("conversations", "List inbox agents", &format!("The members who may reply, with their availability, capacity and how many open or pending conversations they have. {READ}"), Auth::Any)
+            .ok(200, list_of("InboxAgent")).fails(403, FORBIDDEN)),
+        ("patch", "/inbox/agents/{user_id}", op("conversations", "Update an inbox agent", "Sets a member's availability and capacity (1–1,000 open or pending conversations). A member may change their own (`inbox:write`); owners and admins anyone's (`channels:manage`). Turning available or raising the capacity hands out waiting conversations.", Auth::Any)
+            .path_id("user_id", "usr").body("InboxAgentPatch").ok(200, one("InboxAgent")).fails(403, FORBIDDEN).fails(404, "`not_found`: not a member who may reply.").fails(422, INVALID)),
+        ("get", "/inbox/settings", op("conversations", "Get the inbox settings", READ, Auth::Any)
+            .ok(200, one("InboxSettings")).fails(403, FORBIDDEN)),
+        ("patch", "/inbox/settings", op("conversations", "Update the inbox settings", &format!("`auto_assign`: hand new and waiting conversations to available members round-robin, each up to their capacity; the rest wait, oldest first. Recorded in the audit log. {MANAGE}"), Auth::Any)
+            .body("InboxSettings").ok(200, one("InboxSettings")).fails(403, FORBIDDEN).fails(422, INVALID)),
         ("get", "/inbound-payloads", op("channels", "List flagged webhook payloads", &format!("The newest 100 webhook payloads that were kept but not fully understood (an unknown field or message type, a body that is not JSON), with a note saying what, and the body as it arrived. What was understood of them is in the conversations. {MANAGE}"), Auth::Any)
             .ok(200, list_of("FlaggedPayload")).fails(403, FORBIDDEN)),
     ];

@@ -97,7 +97,9 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     "last_inbound_at": nullable(time()),
                     "last_message_at": time(),
                     "preview": string("The latest message, cut to 140 characters, or what it is (`Photo`, `Location`…)."),
-                    "unread": { "type": "integer", "description": "Customer messages since an agent last read it." },
+                    "unread": { "type": "integer", "description": "Customer messages since anyone last read it." },
+                "unread_mine": nullable(json!({ "type": "integer", "description": "Customer messages the signed-in caller has not read (null for an API key)." })),
+                "tags": { "type": "array", "items": object(&["id", "name", "color"], json!({ "id": id("tag"), "name": { "type": "string" }, "color": { "type": "string" } })) },
                     "created_at": time(),
                     "updated_at": time(),
                 }),
@@ -137,6 +139,69 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     "created_at": time(),
                     "updated_at": time(),
                 }),
+            ),
+        ),
+        (
+            "ConversationPatch",
+            closed(
+                &[],
+                json!({
+                    "status": { "type": "string", "enum": crate::inbox::conversations::STATUSES },
+                    "priority": { "type": "string", "enum": crate::inbox::conversations::manage::PRIORITIES },
+                    "snoozed_until": { "type": "string", "format": "date-time", "description": "In the future; snoozes." },
+                    "assignee_id": nullable(id("usr")),
+                }),
+            ),
+        ),
+        (
+            "NoteIn",
+            closed(
+                &["text"],
+                json!({ "text": string("1 to 10,000 characters; `@handle` mentions a member.") }),
+            ),
+        ),
+        (
+            "TagsIn",
+            closed(
+                &["tags"],
+                json!({ "tags": { "type": "array", "items": { "type": "string" }, "minItems": 1, "maxItems": 20 } }),
+            ),
+        ),
+        (
+            "InboxAgent",
+            object(
+                &[
+                    "user_id",
+                    "name",
+                    "email",
+                    "role",
+                    "available",
+                    "capacity",
+                    "open",
+                ],
+                json!({
+                    "user_id": id("usr"),
+                    "name": { "type": "string" },
+                    "email": { "type": "string" },
+                    "role": { "type": "string" },
+                    "available": { "type": "boolean" },
+                    "capacity": { "type": "integer" },
+                    "open": { "type": "integer", "description": "Open and pending conversations assigned now." },
+                }),
+            ),
+        ),
+        (
+            "InboxAgentPatch",
+            closed(
+                &[],
+                json!({ "available": { "type": "boolean" }, "capacity": { "type": "integer", "minimum": 1, "maximum": 1000 } }),
+            ),
+        ),
+        (
+            "InboxSettings",
+            closed(
+                &["auto_assign"],
+                json!({ "auto_assign": { "type": "boolean" } }),
             ),
         ),
         (

@@ -3,6 +3,7 @@
 //! documented WhatsApp and Instagram payload parsed into contacts, conversations and messages.
 
 mod channels;
+mod conversations;
 mod hooks;
 mod instagram;
 mod whatsapp;

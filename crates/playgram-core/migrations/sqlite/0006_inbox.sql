@@ -86,6 +86,8 @@ CREATE TABLE messages (
     error TEXT,
     -- The customer's reaction to this message (an emoji), if any.
     reaction TEXT,
+    -- The person who wrote it (an agent's reply or note).
+    author_id TEXT REFERENCES users(id) ON DELETE SET NULL,
     -- When it happened according to the provider.
     sent_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -121,3 +123,32 @@ CREATE TABLE whatsapp_templates (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (channel_id, external_id)
 );
+
+-- Tags on conversations (the workspace's tags, shared with contacts).
+CREATE TABLE conversation_tags (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    tag_id TEXT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (conversation_id, tag_id)
+);
+CREATE INDEX conversation_tags_by_tag ON conversation_tags (tag_id);
+
+-- How far each person has read a conversation (their unread count is what came after).
+CREATE TABLE conversation_reads (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    last_read_num BIGINT NOT NULL,
+    PRIMARY KEY (conversation_id, user_id)
+);
+
+CREATE INDEX conversations_by_assignee ON conversations (workspace_id, assignee_id, status);
+
+-- Automatic assignment: on or off per workspace; each member's availability and capacity (how
+-- many open conversations they take), and when they were last given one (round-robin order).
+CREATE TABLE inbox_settings (
+    workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+    auto_assign BOOLEAN NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+ALTER TABLE memberships ADD COLUMN inbox_available BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE memberships ADD COLUMN inbox_capacity BIGINT NOT NULL DEFAULT 10;
+ALTER TABLE memberships ADD COLUMN inbox_last_assigned_at BIGINT NOT NULL DEFAULT 0;

@@ -232,6 +232,7 @@ impl Batch {
             } else {
                 "sent"
             },
+            author_id: None,
             sent_at: m.at,
             now: self.now,
         });
@@ -297,8 +298,13 @@ impl Batch {
     /// Writes what is still queued: messages, conversation activity, contacts' last seen.
     pub async fn finish(mut self, tx: &mut Tx) -> Result<()> {
         self.flush_messages(tx).await?;
+        let mut waiting = false;
         for activity in self.conversations.values().filter(|a| a.changed) {
             store::save_activity(tx, &activity.row).await?;
+            waiting |= activity.row.assignee_id.is_none() && activity.row.status == "open";
+        }
+        if waiting {
+            super::assign::assign_waiting(tx, &self.workspace_id, self.now).await?;
         }
         for (contact, at) in &self.people.seen {
             crate::contacts::store::seen(tx, contact, *at).await?;

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use base64::Engine;
-use playgram_core::ids::ChannelId;
+use playgram_core::ids::{ChannelId, TagId};
 use playgram_core::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -20,17 +20,70 @@ pub struct ListQuery {
     pub contact_id: Option<String>,
     /// `me`, `none` or a user id.
     pub assignee: Option<String>,
-    /// `true`: only conversations with unread customer messages.
+    /// `true`: only conversations with customer messages the caller has not read.
     pub unread: Option<String>,
+    /// A tag id or name.
+    pub tag: Option<String>,
+    /// Search: the contact's name, addresses and identities, and the messages' text.
+    pub q: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,
+}
+
+/// A conversation as the API shows it: with its tags, and the caller's own unread count.
+#[derive(Serialize)]
+pub struct ConversationOut {
+    #[serde(flatten)]
+    pub row: ConversationRow,
+    pub tags: Vec<TagOut>,
+    /// Customer messages the signed-in caller has not read (null for an API key).
+    pub unread_mine: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct TagOut {
+    pub id: TagId,
+    pub name: String,
+    pub color: String,
+}
+
+/// Adds tags and the caller's unread counts to rows.
+pub async fn shown(
+    state: &AppState,
+    principal: &Principal,
+    rows: Vec<ConversationRow>,
+) -> Result<Vec<ConversationOut>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let tags = store::tags_of(&state.db, &ids).await?;
+    let unread = match &principal.actor {
+        Actor::User(user) => Some(store::unread_by(&state.db, &ids, user).await?),
+        Actor::ApiKey(_) => None,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| ConversationOut {
+            tags: tags
+                .iter()
+                .filter(|t| t.0 == row.id)
+                .map(|t| TagOut {
+                    id: t.1.clone(),
+                    name: t.2.clone(),
+                    color: t.3.clone(),
+                })
+                .collect(),
+            unread_mine: unread
+                .as_ref()
+                .map(|counts| counts.iter().find(|c| c.0 == row.id).map_or(0, |c| c.1)),
+            row,
+        })
+        .collect())
 }
 
 pub async fn list_conversations(
     State(state): State<AppState>,
     principal: Principal,
     Query(q): Query<ListQuery>,
-) -> Result<Api<Vec<ConversationRow>>> {
+) -> Result<Api<Vec<ConversationOut>>> {
     principal.require(Capability::ReadInbox)?;
     let limit = crate::http::page_limit(q.limit.as_deref(), 50)?;
     let status = q.status.filter(|s| !s.is_empty());
@@ -56,9 +109,13 @@ pub async fn list_conversations(
         },
         Some(user) => Some(Assignee::User(user.to_owned())),
     };
+    let me = match &principal.actor {
+        Actor::User(id) => Some(id.clone()),
+        Actor::ApiKey(_) => None,
+    };
     let unread = match q.unread.as_deref() {
-        None | Some("" | "false") => false,
-        Some("true") => true,
+        None | Some("" | "false") => None,
+        Some("true") => Some(me),
         Some(_) => {
             return Err(AppError::bad_request(
                 "invalid_unread",
@@ -78,6 +135,10 @@ pub async fn list_conversations(
         contact_id: q.contact_id.filter(|c| !c.is_empty()),
         assignee,
         unread,
+        tag: q.tag.filter(|t| !t.trim().is_empty()),
+        q: q.q
+            .map(|q| q.trim().chars().take(200).collect::<String>())
+            .filter(|q| !q.is_empty()),
         before,
         limit,
     };
@@ -85,7 +146,7 @@ pub async fn list_conversations(
     let next = crate::http::next_cursor(&rows, limit, |r| {
         encode_cursor(r.last_message_at, r.id.as_str())
     });
-    Ok(Api::page(rows, next))
+    Ok(Api::page(shown(&state, &principal, rows).await?, next))
 }
 
 fn encode_cursor(at: Millis, id: &str) -> String {
@@ -109,12 +170,21 @@ pub async fn get_conversation(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Result<Api<ConversationRow>> {
+) -> Result<Api<ConversationOut>> {
     principal.require(Capability::ReadInbox)?;
     let row = store::get(&state.db, &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    Ok(Api::ok(row))
+    one(&state, &principal, row).await.map(Api::ok)
+}
+
+pub async fn one(
+    state: &AppState,
+    principal: &Principal,
+    row: ConversationRow,
+) -> Result<ConversationOut> {
+    let mut out = shown(state, principal, vec![row]).await?;
+    out.pop().ok_or_else(AppError::not_found)
 }
 
 #[derive(Deserialize, Default)]

@@ -2,7 +2,9 @@
 //! contact's first message on the channel and reopened by each message after it was resolved or
 //! snoozed, so a customer always finds their thread and an agent always sees the history.
 
+pub mod actions;
 pub mod api;
+pub mod manage;
 pub mod store;
 
 use playgram_core::ids::{ChannelId, ContactId, ConversationId, InboxMessageId, UserId};
@@ -54,6 +56,8 @@ pub struct MessageRow {
     pub error_code: Option<String>,
     pub error: Option<String>,
     pub reaction: Option<String>,
+    /// The person who wrote it (replies and notes).
+    pub author_id: Option<UserId>,
     #[serde(with = "playgram_core::time::as_rfc3339")]
     pub sent_at: Millis,
     #[serde(with = "playgram_core::time::as_rfc3339")]

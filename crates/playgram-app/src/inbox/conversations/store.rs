@@ -1,6 +1,6 @@
 //! SQL for conversations and their messages.
 
-use playgram_core::ids::{ChannelId, ContactId, ConversationId, WorkspaceId};
+use playgram_core::ids::{ChannelId, ContactId, ConversationId, TagId, UserId, WorkspaceId};
 use playgram_core::sql::{Arg, Sql, insert_many};
 use playgram_core::time::Millis;
 use playgram_core::{Db, Tx, bind_args, on_db, on_tx};
@@ -11,7 +11,7 @@ const CONVERSATION: &str = "id, workspace_id, channel_id, contact_id, status, pr
     snoozed_until, last_inbound_at, last_message_at, preview, unread, created_at, updated_at";
 
 const MESSAGE: &str = "num, id, conversation_id, channel_id, direction, kind, text, content, \
-    provider_id, reply_to, status, error_code, error, reaction, sent_at, created_at, updated_at";
+    provider_id, reply_to, status, error_code, error, reaction, author_id, sent_at, created_at, updated_at";
 
 pub async fn find(
     tx: &mut Tx,
@@ -79,6 +79,7 @@ pub struct NewMessage {
     pub provider_id: Option<String>,
     pub reply_to: Option<String>,
     pub status: &'static str,
+    pub author_id: Option<String>,
     pub sent_at: Millis,
     pub now: Millis,
 }
@@ -100,6 +101,7 @@ pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Resu
                 Arg::from(m.provider_id.as_deref()),
                 Arg::from(m.reply_to.as_deref()),
                 Arg::from(m.status),
+                Arg::from(m.author_id.as_deref()),
                 Arg::Int(m.sent_at),
                 Arg::Int(m.now),
                 Arg::Int(m.now),
@@ -121,6 +123,7 @@ pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Resu
             "provider_id",
             "reply_to",
             "status",
+            "author_id",
             "sent_at",
             "created_at",
             "updated_at",
@@ -256,7 +259,12 @@ pub struct Filter {
     pub channel_id: Option<String>,
     pub contact_id: Option<String>,
     pub assignee: Option<Assignee>,
-    pub unread: bool,
+    /// Only with customer messages this person has not read (or, with None, nobody has).
+    pub unread: Option<Option<UserId>>,
+    /// A tag id or name.
+    pub tag: Option<String>,
+    /// Words in the contact's name, addresses and identities, or in a message.
+    pub q: Option<String>,
     /// Cursor: conversations active before this (last_message_at, id).
     pub before: Option<(Millis, String)>,
     pub limit: i64,
@@ -286,8 +294,37 @@ pub async fn list(db: &Db, ws: &WorkspaceId, f: &Filter) -> sqlx::Result<Vec<Con
         Some(Assignee::User(user)) => text += &format!(" AND assignee_id = {}", sql.arg(user)),
         None => {}
     }
-    if f.unread {
-        text += " AND unread > 0";
+    match &f.unread {
+        Some(Some(user)) => {
+            let u = sql.arg(user.as_str());
+            text += &format!(
+                " AND EXISTS (SELECT 1 FROM messages m LEFT JOIN conversation_reads r \
+                   ON r.conversation_id = m.conversation_id AND r.user_id = {u} \
+                   WHERE m.conversation_id = conversations.id AND m.direction = 'in' \
+                   AND m.num > COALESCE(r.last_read_num, 0))"
+            );
+        }
+        Some(None) => text += " AND unread > 0",
+        None => {}
+    }
+    if let Some(tag) = &f.tag {
+        let t = sql.arg(tag);
+        let key = sql.arg(crate::contacts::fold::fold(tag));
+        text += &format!(
+            " AND EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id \
+               WHERE ct.conversation_id = conversations.id AND (t.id = {t} OR t.name_key = {key}))"
+        );
+    }
+    if let Some(q) = &f.q {
+        let pattern = format!(
+            "%{}%",
+            playgram_core::sql::escape_like(&crate::contacts::fold::fold(q))
+        );
+        let p = sql.arg(pattern);
+        text += &format!(
+            " AND (EXISTS (SELECT 1 FROM contacts c WHERE c.id = conversations.contact_id AND c.search LIKE {p} ESCAPE '\\') \
+               OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND LOWER(m.text) LIKE {p} ESCAPE '\\'))"
+        );
     }
     if let Some((at, id)) = &f.before {
         let a = sql.arg(*at);
@@ -297,6 +334,81 @@ pub async fn list(db: &Db, ws: &WorkspaceId, f: &Filter) -> sqlx::Result<Vec<Con
     text += &format!(
         " ORDER BY last_message_at DESC, id DESC LIMIT {}",
         sql.arg(f.limit)
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
+}
+
+pub async fn get_in(
+    tx: &mut Tx,
+    ws: &WorkspaceId,
+    id: &str,
+) -> sqlx::Result<Option<ConversationRow>> {
+    let sql =
+        format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = $1 AND id = $2");
+    on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
+}
+
+/// Writes what people change: status, snooze, priority, assignee.
+pub async fn save_state(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE conversations SET status = $1, snoozed_until = $2, priority = $3, assignee_id = $4, \
+           updated_at = $5 WHERE id = $6")
+        .bind(&row.status).bind(row.snoozed_until).bind(&row.priority).bind(&row.assignee_id)
+        .bind(row.updated_at).bind(&row.id).execute(conn).await.map(drop))
+}
+
+pub async fn message_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<MessageRow>> {
+    let sql = format!("SELECT {MESSAGE} FROM messages WHERE id = $1");
+    on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await)
+}
+
+/// The person has read the conversation up to its latest message.
+pub async fn mark_read_by(
+    tx: &mut Tx,
+    conversation: &ConversationId,
+    user: &UserId,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO conversation_reads (conversation_id, user_id, last_read_num) \
+         SELECT $1, $2, COALESCE(MAX(num), 0) FROM messages WHERE conversation_id = $1 \
+         ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_num = excluded.last_read_num")
+        .bind(conversation).bind(user).execute(conn).await.map(drop))
+}
+
+/// Tags of these conversations: (conversation id, tag id, name, colour).
+pub async fn tags_of(
+    db: &Db,
+    ids: &[&str],
+) -> sqlx::Result<Vec<(ConversationId, TagId, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let list = sql.list(ids.iter().copied());
+    let text = format!(
+        "SELECT ct.conversation_id, t.id, t.name, t.color FROM conversation_tags ct \
+         JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id IN ({list}) ORDER BY t.name_key"
+    );
+    on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
+}
+
+/// Customer messages the person has not read, per conversation.
+pub async fn unread_by(
+    db: &Db,
+    ids: &[&str],
+    user: &UserId,
+) -> sqlx::Result<Vec<(ConversationId, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("");
+    let u = sql.arg(user.as_str());
+    let list = sql.list(ids.iter().copied());
+    let text = format!(
+        "SELECT m.conversation_id, COUNT(*) FROM messages m \
+         LEFT JOIN conversation_reads r ON r.conversation_id = m.conversation_id AND r.user_id = {u} \
+         WHERE m.conversation_id IN ({list}) AND m.direction = 'in' AND m.num > COALESCE(r.last_read_num, 0) \
+         GROUP BY m.conversation_id"
     );
     on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
 }
