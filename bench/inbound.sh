@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
-BODIES=${BODIES:-200000}
+BODIES=${BODIES:-400000}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PORT=${PORT:-18182}
@@ -85,6 +85,9 @@ for backend in $BACKENDS; do
   report "playgram $backend: ack (API only)" "$work/wrk-$backend-web.txt"
   stop
   stored=$(sql "SELECT COUNT(*) FROM inbound_payloads WHERE state = 'received'")
+  acked=$(awk '/requests in/ {print $1}' "$work/wrk-$backend-web.txt")
+  echo "  every acknowledged webhook is stored: $stored stored, $acked acknowledged" | tee -a "$work/summary"
+  [ "$stored" -ge "$acked" ] || { echo "LOST WEBHOOKS"; exit 1; }
 
   # 2. Parsing what was stored.
   started=$(date +%s.%N)

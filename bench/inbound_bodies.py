@@ -11,9 +11,15 @@ import sys
 
 n, secret, path, out = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3], sys.argv[4]
 phone_number_id = sys.argv[5] if len(sys.argv) > 5 else "106540352242922"
+# Lua allows 65,536 constants per function: the table is filled by functions of 10,000 entries.
+PER_FUNCTION = 10_000
 with open(out, "w") as f:
-    f.write("local B = {\n")
+    f.write("local B = {}\n")
     for i in range(n):
+        if i % PER_FUNCTION == 0:
+            if i:
+                f.write("end\nfill()\n")
+            f.write("local function fill()\n")
         sender = f"1650555{i % 997:04d}"
         value = {
             "messaging_product": "whatsapp",
@@ -26,8 +32,8 @@ with open(out, "w") as f:
                            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]},
                           separators=(",", ":"))
         signature = "sha256=" + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-        f.write("{%s,%s},\n" % (json.dumps(body), json.dumps(signature)))
-    f.write("}\nlocal i = 0\nlocal n = #B\n")
+        f.write("B[#B+1] = {%s,%s}\n" % (json.dumps(body), json.dumps(signature)))
+    f.write("end\nfill()\nlocal i = 0\nlocal n = #B\n")
     f.write("function request()\n  i = i %% n + 1\n  local r = B[i]\n"
             "  return wrk.format(\"POST\", %s, {[\"Content-Type\"]=\"application/json\", "
             "[\"X-Hub-Signature-256\"]=r[2]}, r[1])\nend\n" % json.dumps(path))

@@ -32,6 +32,8 @@ pub struct AppState {
     pub channels: crate::inbox::channels::lookup::Channels,
     /// The group-committing writer of inbound webhooks.
     pub ingest: crate::inbox::ingest::Ingest,
+    /// Meta's Graph API (WhatsApp, Instagram, Messenger).
+    pub graph: playgram_providers::meta::graph::Graph,
 }
 
 impl AppState {
@@ -44,6 +46,10 @@ impl AppState {
         let bins = crate::webhooks::bins::Bins::new(&config);
         let channels = crate::inbox::channels::lookup::Channels::new(db.clone(), sealer.clone());
         let ingest = crate::inbox::ingest::Ingest::start(db.clone());
+        let graph = playgram_providers::meta::graph::Graph::new(
+            &config.meta_graph_url,
+            std::time::Duration::from_secs(30),
+        );
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -58,6 +64,7 @@ impl AppState {
             bins,
             channels,
             ingest,
+            graph,
         })
     }
 

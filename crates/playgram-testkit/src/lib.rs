@@ -14,6 +14,7 @@
 mod app;
 mod client;
 mod database;
+mod meta;
 mod people;
 mod receiver;
 mod settings;
@@ -22,6 +23,7 @@ mod smtp;
 pub use app::{Arg, OFF_CRON, TestApp};
 pub use client::{Client, Reply};
 pub use database::{FreshDatabase, postgres_url};
+pub use meta::{FakeMeta, GraphCall, error_fixture};
 pub use people::{PASSWORD, User, token_of};
 pub use playgram_app::ServeRole;
 pub use playgram_core::Backend;

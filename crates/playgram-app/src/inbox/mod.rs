@@ -18,4 +18,5 @@ pub mod hooks;
 pub mod ingest;
 pub mod parse_job;
 pub mod routes;
+pub mod send;
 pub mod wake;

@@ -19,6 +19,7 @@ pub fn api_routes() -> Router<AppState> {
                 .patch(channels::api::update_channel)
                 .delete(channels::api::delete_channel),
         )
+        .route("/channels/{id}/test", post(channels::api::test_channel))
         .route(
             "/conversations",
             get(conversations::api::list_conversations),
@@ -54,7 +55,8 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route(
             "/conversations/{id}/messages",
-            get(conversations::api::list_conversation_messages),
+            get(conversations::api::list_conversation_messages)
+                .post(actions::send_conversation_message),
         )
         .route(
             "/inbound-payloads",

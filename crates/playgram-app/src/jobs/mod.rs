@@ -54,6 +54,12 @@ pub fn registry(state: &AppState) -> Registry {
         .register(crate::inbox::parse_job::ParseJob {
             state: state.clone(),
         })
+        .register(crate::inbox::send::job::SendJob {
+            state: state.clone(),
+        })
+        .register(crate::inbox::send::reconnect::ReconnectAlertJob {
+            state: state.clone(),
+        })
         .register(crate::inbox::wake::WakeJob {
             db: state.db.clone(),
         });

@@ -205,6 +205,41 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "ChannelTest",
+            object(
+                &["ok", "channel"],
+                json!({
+                    "ok": { "type": "boolean" },
+                    "account": nullable(json!({ "type": "object", "description": "What Meta answered for the number, account or page." })),
+                    "error": nullable(json!({ "type": "string" })),
+                    "channel": { "$ref": "#/components/schemas/Channel" },
+                }),
+            ),
+        ),
+        (
+            "OutboundIn",
+            closed(
+                &[],
+                json!({
+                    "text": string("Up to 4,096 characters."),
+                    "media": closed(&["type", "url"], json!({
+                        "type": { "type": "string", "enum": ["image", "video", "audio", "document"] },
+                        "url": string("A public https URL the provider fetches."),
+                        "caption": { "type": "string" },
+                        "filename": { "type": "string" },
+                    })),
+                    "template": closed(&["name", "language"], json!({
+                        "name": { "type": "string" },
+                        "language": string("e.g. en_US"),
+                        "variables": { "type": "array", "items": { "type": "string" }, "description": "The body's {{1}}, {{2}}, … in order." },
+                    })),
+                    "buttons": { "type": "array", "items": closed(&["id", "title"], json!({ "id": { "type": "string" }, "title": { "type": "string", "maxLength": 20 } })), "description": "Up to 3 (WhatsApp) or 13 (Instagram, Messenger); needs `text`." },
+                    "reply_to": string("A message id (`msg_…`) of this conversation to answer."),
+                    "human_agent": { "type": "boolean", "description": "Instagram and Messenger: the HUMAN_AGENT tag (up to 7 days after the customer's last message)." },
+                }),
+            ),
+        ),
+        (
             "FlaggedPayload",
             object(
                 &["id", "channel_id", "received_at", "note", "body"],

@@ -6,6 +6,7 @@ mod channels;
 mod conversations;
 mod hooks;
 mod instagram;
+mod replies;
 mod whatsapp;
 
 use std::time::Duration;
@@ -118,4 +119,37 @@ pub async fn flagged(api: &Client) -> Vec<String> {
         .iter()
         .map(|p| p["note"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Like `both!`, for a test that talks to a fake Meta Graph API:
+/// `async fn name(app: TestApp, meta: FakeMeta)`, the app configured to call the fake.
+#[macro_export]
+macro_rules! with_meta {
+    ($name:ident) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn settings(meta: &playgram_testkit::FakeMeta) -> playgram_testkit::Settings {
+                playgram_testkit::Settings::new().set("meta_graph_url", meta.url())
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let meta = playgram_testkit::FakeMeta::start().await;
+                let app = playgram_testkit::TestApp::spawn_with(settings(&meta)).await;
+                super::$name(app, meta).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let meta = playgram_testkit::FakeMeta::start().await;
+                if let Some(app) =
+                    playgram_testkit::TestApp::spawn_postgres_with(settings(&meta)).await
+                {
+                    super::$name(app, meta).await;
+                }
+            }
+        }
+    };
 }

@@ -41,6 +41,8 @@ CREATE TABLE conversations (
     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
     contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    -- The channel's id for the customer (wa_id, IGSID, PSID, visitor id): where replies go.
+    customer_ref TEXT NOT NULL,
     -- open, pending, snoozed or resolved.
     status TEXT NOT NULL,
     -- none, low, medium, high or urgent.

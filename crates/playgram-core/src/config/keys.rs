@@ -272,6 +272,12 @@ pub const KEYS: &[Key] = &[
         "24",
     ),
     key(
+        "meta_graph_url",
+        "PLAYGRAM_META_GRAPH_URL",
+        "an http(s) URL: Meta's Graph API with its version (WhatsApp, Instagram and Messenger calls)",
+        "https://graph.facebook.com/v23.0",
+    ),
+    key(
         "cron",
         "PLAYGRAM_CRON",
         "overrides of built-in schedules, `NAME=MIN HOUR DAY MONTH WEEKDAY` or `NAME=off`, separated by `;`",

@@ -58,6 +58,7 @@ pub struct Config {
     pub events_retention_days: i64,
     pub sse_heartbeat_seconds: u64,
     pub webhooks_concurrency: usize,
+    pub meta_graph_url: String,
     pub webhooks_timeout_seconds: u64,
     /// The wait before each attempt; its length is the number of attempts.
     pub webhooks_retry_schedule: Vec<std::time::Duration>,
@@ -282,6 +283,12 @@ impl Layers {
                 v.parse().ok().filter(|n| *n > 0)
             })?,
             contacts_export_ttl_hours: self.parse("contacts_export_ttl_hours", positive)?,
+            meta_graph_url: self.parse("meta_graph_url", |v| {
+                url::Url::parse(v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(|_| v.trim_end_matches('/').to_owned())
+            })?,
             cron: match self.get("cron") {
                 Some(_) => self.parse("cron", parse_cron_overrides)?,
                 None => BTreeMap::new(),

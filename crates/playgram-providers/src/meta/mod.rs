@@ -27,3 +27,4 @@ pub fn parse(format: Format, body: &[u8]) -> Vec<inbound::Event> {
         Format::Messaging => messaging::parse(&value),
     }
 }
+pub mod graph;

@@ -194,7 +194,9 @@ impl Batch {
             return Ok(());
         }
         let contact = self.contact(tx, channel, &m.customer, m.at).await?;
-        let conversation = self.conversation(tx, channel, &contact, m.at).await?;
+        let conversation = self
+            .conversation(tx, channel, &contact, &m.customer.id, m.at)
+            .await?;
         let activity = self
             .conversations
             .get_mut(&conversation)
@@ -245,6 +247,7 @@ impl Batch {
         tx: &mut Tx,
         channel: &ChannelRow,
         contact: &ContactId,
+        customer_ref: &str,
         at: Millis,
     ) -> Result<ConversationId> {
         let key = (channel.id.to_string(), contact.clone());
@@ -259,6 +262,7 @@ impl Batch {
                     workspace_id: self.workspace_id.clone(),
                     channel_id: channel.id.clone(),
                     contact_id: contact.clone(),
+                    customer_ref: customer_ref.to_owned(),
                     status: "open".into(),
                     priority: "none".into(),
                     assignee_id: None,

@@ -225,3 +225,66 @@ pub async fn delete_channel(
     state.channels.forget(&row.id);
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// The answer of a connection test.
+#[derive(Serialize)]
+pub struct TestOut {
+    pub ok: bool,
+    /// What Meta says the token is for (number, account or page), when it worked.
+    pub account: Option<serde_json::Value>,
+    /// Why not, in Meta's words.
+    pub error: Option<String>,
+    pub channel: ChannelOut,
+}
+
+/// Reads the account with the channel's token: proves the id and token work. A refused token
+/// marks the channel `reconnect`; a working one marks it `connected` again.
+pub async fn test_channel(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Api<TestOut>> {
+    principal.require(Capability::ManageChannels)?;
+    let row = store::get(&state.db, &principal.workspace_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let kind = row.kind();
+    let fields = match kind {
+        Kind::Whatsapp => "display_phone_number,verified_name",
+        Kind::Instagram => "username,name",
+        Kind::Messenger => "name",
+        Kind::Website | Kind::Api => {
+            return Err(AppError::conflict(
+                "not_testable",
+                "Only WhatsApp, Instagram and Messenger channels connect to a provider.",
+            ));
+        }
+    };
+    let token = row.secrets(&state.sealer).access_token.unwrap_or_default();
+    let account = row.external_id.clone().unwrap_or_default();
+    let answer = state.graph.whoami(&token, &account, fields).await;
+    let mut tx = state.db.begin().await?;
+    let (ok, account, error) = match answer {
+        Ok(value) => {
+            store::set_status(&mut tx, &row.id, "connected", None, now_ms()).await?;
+            (true, Some(value), None)
+        }
+        Err(e) => {
+            if e.kind == playgram_providers::meta::graph::Kind::TokenInvalid {
+                crate::inbox::send::reconnect::needed(&mut tx, &row, &e.message).await?;
+            }
+            (false, None, Some(e.message))
+        }
+    };
+    tx.commit().await?;
+    state.channels.forget(&row.id);
+    let row = store::get(&state.db, &principal.workspace_id, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Api::ok(TestOut {
+        ok,
+        account,
+        error,
+        channel: ChannelOut::of(&state, &row),
+    }))
+}

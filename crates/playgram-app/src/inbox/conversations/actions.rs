@@ -51,6 +51,17 @@ pub async fn delete_conversation_tag(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sends a reply (202: queued for sending).
+pub async fn send_conversation_message(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<crate::inbox::send::OutboundIn>,
+) -> Result<(StatusCode, Api<MessageRow>)> {
+    let message = crate::inbox::send::send(&state, &principal, &id, &input).await?;
+    Ok((StatusCode::ACCEPTED, Api::ok(message)))
+}
+
 pub async fn mark_conversation_read(
     State(state): State<AppState>,
     principal: Principal,

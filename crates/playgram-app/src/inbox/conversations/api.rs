@@ -38,6 +38,10 @@ pub struct ConversationOut {
     pub tags: Vec<TagOut>,
     /// Customer messages the signed-in caller has not read (null for an API key).
     pub unread_mine: Option<i64>,
+    /// When free-form replies stop (24 hours after the customer's last message); after it,
+    /// WhatsApp takes only templates and Instagram and Messenger only `human_agent` replies.
+    #[serde(with = "playgram_core::time::as_rfc3339::option")]
+    pub reply_window_closes_at: Option<Millis>,
 }
 
 #[derive(Serialize)]
@@ -74,6 +78,7 @@ pub async fn shown(
             unread_mine: unread
                 .as_ref()
                 .map(|counts| counts.iter().find(|c| c.0 == row.id).map_or(0, |c| c.1)),
+            reply_window_closes_at: crate::inbox::send::window::closes_at(row.last_inbound_at),
             row,
         })
         .collect())

@@ -20,6 +20,8 @@ pub struct ConversationRow {
     pub workspace_id: playgram_core::ids::WorkspaceId,
     pub channel_id: ChannelId,
     pub contact_id: ContactId,
+    /// The channel's id for the customer (`wa_id`, IGSID, PSID, visitor id).
+    pub customer_ref: String,
     pub status: String,
     pub priority: String,
     pub assignee_id: Option<UserId>,

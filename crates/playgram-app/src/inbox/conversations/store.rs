@@ -7,7 +7,7 @@ use playgram_core::{Db, Tx, bind_args, on_db, on_tx};
 
 use super::{ConversationRow, MessageRow};
 
-const CONVERSATION: &str = "id, workspace_id, channel_id, contact_id, status, priority, assignee_id, \
+const CONVERSATION: &str = "id, workspace_id, channel_id, contact_id, customer_ref, status, priority, assignee_id, \
     snoozed_until, last_inbound_at, last_message_at, preview, unread, created_at, updated_at";
 
 const MESSAGE: &str = "num, id, conversation_id, channel_id, direction, kind, text, content, \
@@ -27,12 +27,12 @@ pub async fn find(
 pub async fn insert(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
     on_tx!(tx, conn => sqlx::query(
         "INSERT INTO conversations (id, workspace_id, channel_id, contact_id, status, priority, \
-           last_inbound_at, last_message_at, preview, unread, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+           last_inbound_at, last_message_at, preview, unread, created_at, updated_at, customer_ref) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
         .bind(&row.id).bind(&row.workspace_id).bind(&row.channel_id).bind(&row.contact_id)
         .bind(&row.status).bind(&row.priority).bind(row.last_inbound_at).bind(row.last_message_at)
         .bind(&row.preview).bind(row.unread).bind(row.created_at).bind(row.updated_at)
-        .execute(conn).await.map(drop))
+        .bind(&row.customer_ref).execute(conn).await.map(drop))
 }
 
 /// Writes what a batch of messages changed: activity times, preview, unread count and status.
@@ -346,6 +346,18 @@ pub async fn get_in(
     let sql =
         format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = $1 AND id = $2");
     on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
+}
+
+/// A reply was written: it is the latest activity (the customer's unread count stays).
+pub async fn touch_outbound(
+    tx: &mut Tx,
+    id: &ConversationId,
+    preview: &str,
+    at: Millis,
+) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE conversations SET last_message_at = $1, preview = $2, updated_at = $1 WHERE id = $3")
+        .bind(at).bind(preview).bind(id).execute(conn).await.map(drop))
 }
 
 /// Writes what people change: status, snooze, priority, assignee.

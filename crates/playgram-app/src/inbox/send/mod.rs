@@ -1,0 +1,283 @@
+//! Replies: `POST /conversations/{id}/messages` stores the message as `queued` and enqueues an
+//! `inbox.send` job ([`job`]), which sends it through the channel's provider and records the
+//! provider id (`sent`); delivery and read statuses then arrive by webhook.
+//!
+//! The customer service window is checked first (see [`window`]): on WhatsApp only a template may
+//! be sent more than 24 hours after the customer's last message; on Instagram and Messenger a
+//! message tagged `human_agent` may be sent up to 7 days after, nothing later. A refusal is 409
+//! `window_closed`, and nothing is stored.
+
+pub mod body;
+pub mod job;
+pub mod reconnect;
+pub mod window;
+
+use playgram_core::ids::{InboxMessageId, UserId};
+use playgram_core::jobs::{NewJob, enqueue};
+use playgram_core::time::now_ms;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::channels::{Kind, store as channels};
+use super::conversations::manage::found_in;
+use super::conversations::store::{self, NewMessage};
+use super::conversations::{MessageRow, preview_of};
+use crate::auth::{Actor, Capability, Principal};
+use crate::http::{AppError, FieldErrors, Result};
+use crate::state::AppState;
+use job::SendJob;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundIn {
+    /// The text (with `buttons`, the question they answer; with `media`, ignored: use `caption`).
+    pub text: Option<String>,
+    pub media: Option<MediaIn>,
+    pub template: Option<TemplateIn>,
+    /// Up to 3 reply buttons (WhatsApp) or 13 quick replies (Instagram, Messenger).
+    pub buttons: Option<Vec<ButtonIn>>,
+    /// A message id (`msg_…`) of this conversation to answer.
+    pub reply_to: Option<String>,
+    /// Instagram and Messenger: send with the HUMAN_AGENT tag (allowed up to 7 days after the
+    /// customer's last message).
+    #[serde(default)]
+    pub human_agent: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaIn {
+    /// image, video, audio or document.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A public https URL the provider fetches.
+    pub url: String,
+    pub caption: Option<String>,
+    pub filename: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateIn {
+    pub name: String,
+    /// e.g. `en_US`.
+    pub language: String,
+    /// The body's `{{1}}`, `{{2}}`, … in order.
+    #[serde(default)]
+    pub variables: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonIn {
+    pub id: String,
+    pub title: String,
+}
+
+/// A checked reply: what to store and send.
+pub struct Checked {
+    pub kind: &'static str,
+    pub text: String,
+    pub content: serde_json::Value,
+}
+
+impl OutboundIn {
+    fn check(&self, channel: Kind) -> Result<Checked> {
+        let mut errors = FieldErrors::new();
+        let text = self
+            .text
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        let given = [
+            !text.is_empty() && self.buttons.is_none(),
+            self.media.is_some(),
+            self.template.is_some(),
+            self.buttons.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(AppError::field(
+                "text",
+                "Send one of: text, media, template, or text with buttons.",
+            ));
+        }
+        if text.chars().count() > 4096 {
+            errors.insert("text", "Keep a message to 4,096 characters.".into());
+        }
+        if self.human_agent && !matches!(channel, Kind::Instagram | Kind::Messenger) {
+            errors.insert(
+                "human_agent",
+                "The HUMAN_AGENT tag is for Instagram and Messenger.".into(),
+            );
+        }
+        let checked = if let Some(media) = &self.media {
+            if !["image", "video", "audio", "document"].contains(&media.kind.as_str()) {
+                errors.insert(
+                    "media",
+                    "media.type is image, video, audio or document.".into(),
+                );
+            }
+            let url_ok = url::Url::parse(&media.url)
+                .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+            if !url_ok {
+                errors.insert(
+                    "media",
+                    "media.url must be a public https address the provider can fetch.".into(),
+                );
+            }
+            let caption = media.caption.clone().unwrap_or_default();
+            Checked {
+                kind: match media.kind.as_str() {
+                    "video" => "video",
+                    "audio" => "audio",
+                    "document" => "document",
+                    _ => "image",
+                },
+                text: caption,
+                content: json!({ "media": media }),
+            }
+        } else if let Some(template) = &self.template {
+            if channel != Kind::Whatsapp {
+                errors.insert(
+                    "template",
+                    "Templates are WhatsApp's; send text on this channel.".into(),
+                );
+            }
+            if template.name.trim().is_empty() || template.language.trim().is_empty() {
+                errors.insert(
+                    "template",
+                    "Name the template and its language, e.g. en_US.".into(),
+                );
+            }
+            Checked {
+                kind: "template",
+                text: String::new(),
+                content: json!({ "template": template }),
+            }
+        } else if let Some(buttons) = &self.buttons {
+            let max = if channel == Kind::Whatsapp { 3 } else { 13 };
+            if text.is_empty() {
+                errors.insert("text", "Write the question the buttons answer.".into());
+            }
+            if buttons.is_empty() || buttons.len() > max {
+                errors.insert(
+                    "buttons",
+                    format!("Give 1 to {max} buttons on this channel."),
+                );
+            }
+            if buttons.iter().any(|b| {
+                b.id.trim().is_empty() || b.title.trim().is_empty() || b.title.chars().count() > 20
+            }) {
+                errors.insert(
+                    "buttons",
+                    "Each button has an id and a title of up to 20 characters.".into(),
+                );
+            }
+            Checked {
+                kind: "interactive",
+                text,
+                content: json!({ "buttons": buttons }),
+            }
+        } else {
+            Checked {
+                kind: "text",
+                text,
+                content: json!({}),
+            }
+        };
+        if errors.is_empty() {
+            Ok(checked)
+        } else {
+            Err(AppError::validation(errors))
+        }
+    }
+}
+
+/// Stores a reply as `queued` and enqueues its sending.
+pub async fn send(
+    state: &AppState,
+    principal: &Principal,
+    conversation_id: &str,
+    input: &OutboundIn,
+) -> Result<MessageRow> {
+    principal.require(Capability::ReplyInbox)?;
+    let ws = &principal.workspace_id;
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    let conversation = found_in(&mut tx, ws, conversation_id).await?;
+    let channel = channels::get_in(&mut tx, ws, conversation.channel_id.as_str())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let kind = channel.kind();
+    let mut checked = input.check(kind)?;
+    window::check(
+        kind,
+        conversation.last_inbound_at,
+        now,
+        checked.kind == "template",
+        input.human_agent,
+    )?;
+    if kind.is_meta() && channel.status == "reconnect" {
+        return Err(AppError::conflict(
+            "channel_reconnect",
+            "This channel's access token was refused: set a new one in the channel's settings, then send again.",
+        ));
+    }
+    if let Some(template) = &input.template {
+        checked.text = body::template_preview(&mut tx, &channel.id, template).await?;
+    }
+    let reply_to = match &input.reply_to {
+        None => None,
+        Some(id) => {
+            let target = store::message_in(&mut tx, id)
+                .await?
+                .filter(|m| m.conversation_id == conversation.id);
+            let target = target.ok_or_else(|| {
+                AppError::field("reply_to", "Answer a message of this conversation.")
+            })?;
+            target.provider_id
+        }
+    };
+    if input.human_agent {
+        checked.content["human_agent"] = json!(true);
+    }
+    let author = match &principal.actor {
+        Actor::User(id) => Some(id.clone()),
+        Actor::ApiKey(_) => None,
+    };
+    let id = InboxMessageId::new().to_string();
+    // Website and API channels have no provider to call yet: their replies are kept as sent.
+    let status = if kind.is_meta() { "queued" } else { "sent" };
+    let message = NewMessage {
+        id: id.clone(),
+        workspace_id: ws.clone(),
+        conversation_id: conversation.id.clone(),
+        channel_id: channel.id.clone(),
+        direction: "out",
+        kind: checked.kind.into(),
+        text: checked.text.clone(),
+        content: checked.content.to_string(),
+        provider_id: None,
+        reply_to,
+        status,
+        author_id: author.as_ref().map(UserId::to_string),
+        sent_at: now,
+        now,
+    };
+    store::insert_messages(&mut tx, &[message]).await?;
+    let preview = preview_of(checked.kind, &checked.text);
+    store::touch_outbound(&mut tx, &conversation.id, &preview, now).await?;
+    if kind.is_meta() {
+        let job = NewJob::of::<SendJob>(&id)
+            .map_err(|e| AppError::Internal(e.into()))?
+            .workspace(ws)
+            .limit(job::channel_limit(&channel.id, kind));
+        enqueue(&mut tx, job).await?;
+    }
+    let stored = store::message_in(&mut tx, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(stored)
+}
