@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a wrk Lua script that cycles through N distinct, correctly signed WhatsApp Cloud API
 inbound text webhooks (X-Hub-Signature-256 over the exact body), from 997 senders, the same shape
-as the peers' generator so the numbers compare.
+as the peers' generator so the numbers compare; each wrk thread starts at its own offset, so the
+message ids stay distinct.
 
 Usage: inbound_bodies.py N APP_SECRET PATH OUT.lua [PHONE_NUMBER_ID]"""
 import hashlib
@@ -34,6 +35,11 @@ with open(out, "w") as f:
         signature = "sha256=" + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
         f.write("B[#B+1] = {%s,%s}\n" % (json.dumps(body), json.dumps(signature)))
     f.write("end\nfill()\nlocal i = 0\nlocal n = #B\n")
+    # Each wrk thread starts a quarter of the list further on, so threads do not send the same
+    # bodies (up to 4 threads, while each sends fewer than N/4).
+    f.write("local threads = 0\n"
+            "function setup(thread)\n  thread:set(\"offset\", threads)\n  threads = threads + 1\nend\n"
+            "function init(args)\n  i = (offset or 0) * math.floor(n / 4)\nend\n")
     f.write("function request()\n  i = i %% n + 1\n  local r = B[i]\n"
             "  return wrk.format(\"POST\", %s, {[\"Content-Type\"]=\"application/json\", "
             "[\"X-Hub-Signature-256\"]=r[2]}, r[1])\nend\n" % json.dumps(path))

@@ -15,6 +15,8 @@ use super::parse_job::ParseJob;
 
 /// The most payloads written in one transaction.
 const BATCH: usize = 2000;
+/// How long a batch waits to fill up to the size of the one before.
+const GATHER: std::time::Duration = std::time::Duration::from_micros(500);
 
 pub struct Inbound {
     pub channel_id: ChannelId,
@@ -50,9 +52,20 @@ impl Ingest {
 
 async fn run(db: Db, mut receiver: mpsc::UnboundedReceiver<Entry>) {
     let mut batch: Vec<Entry> = Vec::with_capacity(BATCH);
-    // No lingering: whatever queued while the last commit ran is the next batch, so a lone
-    // webhook is written at once and a busy stream batches by itself.
+    let mut last = 1;
     while receiver.recv_many(&mut batch, BATCH).await > 0 {
+        // Whatever queued while the last commit ran is the next batch. Under steady load the
+        // senders just answered come straight back, a few at a time: wait briefly for about as
+        // many as the last batch had, so commits stay full instead of alternating small and
+        // large. A lone webhook after a busy spell waits at most that short while, once.
+        let deadline = tokio::time::Instant::now() + GATHER;
+        while batch.len() < last {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(entry)) => batch.push(entry),
+                _ => break,
+            }
+        }
+        last = batch.len().clamp(1, BATCH);
         let (payloads, waiting): (Vec<Inbound>, Vec<_>) = batch.drain(..).unzip();
         let result = commit(&db, &payloads).await.map_err(|error| {
             tracing::warn!(%error, payloads = payloads.len(), "storing inbound webhooks failed");

@@ -25,7 +25,7 @@ use super::channels::{ChannelRow, store as channels};
 use crate::state::AppState;
 
 /// Payloads parsed in one transaction.
-pub const BATCH: i64 = 2000;
+pub const BATCH: i64 = 200;
 /// Transactions one job runs at most.
 const ROUNDS: usize = 50;
 

@@ -62,6 +62,7 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_by_activity ON conversations (workspace_id, last_message_at, id);
 CREATE INDEX conversations_by_contact ON conversations (contact_id);
+CREATE INDEX conversations_by_customer ON conversations (channel_id, customer_ref);
 
 -- `num` orders a conversation's messages as they were stored (and pages them).
 CREATE TABLE messages (

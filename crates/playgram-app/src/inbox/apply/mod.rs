@@ -74,6 +74,37 @@ impl Batch {
                 self.queued.insert((channel.id.to_string(), known));
             }
         }
+        // The people writing and their conversations, read in a few statements rather than
+        // one or two per message.
+        let mut people: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message(m) | Event::Echo(m) => Some(m.customer.id.as_str()),
+                Event::Seen { customer, .. } | Event::Reaction { customer, .. } => {
+                    Some(customer.id.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let ws = self.workspace_id.clone();
+        self.people
+            .prefetch(tx, &ws, channel.kind().identity(), &people)
+            .await?;
+        for row in store::by_customers(tx, &channel.id, &people).await? {
+            let key = (channel.id.to_string(), row.contact_id.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.by_contact.entry(key) {
+                slot.insert(row.id.clone());
+                self.conversations.insert(
+                    row.id.clone(),
+                    Activity {
+                        row,
+                        changed: false,
+                    },
+                );
+            }
+        }
         Ok(())
     }
 
@@ -302,17 +333,22 @@ impl Batch {
     /// Writes what is still queued: messages, conversation activity, contacts' last seen.
     pub async fn finish(mut self, tx: &mut Tx) -> Result<()> {
         self.flush_messages(tx).await?;
-        let mut waiting = false;
-        for activity in self.conversations.values().filter(|a| a.changed) {
-            store::save_activity(tx, &activity.row).await?;
-            waiting |= activity.row.assignee_id.is_none() && activity.row.status == "open";
-        }
+        let changed: Vec<&ConversationRow> = self
+            .conversations
+            .values()
+            .filter(|a| a.changed)
+            .map(|a| &a.row)
+            .collect();
+        store::save_activities(tx, &changed).await?;
+        let waiting = changed
+            .iter()
+            .any(|row| row.assignee_id.is_none() && row.status == "open");
         if waiting {
             super::assign::assign_waiting(tx, &self.workspace_id, self.now).await?;
         }
-        for (contact, at) in &self.people.seen {
-            crate::contacts::store::seen(tx, contact, *at).await?;
-        }
+        let seen: Vec<(&ContactId, Millis)> =
+            self.people.seen.iter().map(|(c, at)| (c, *at)).collect();
+        store::contacts_seen(tx, &seen).await?;
         Ok(())
     }
 }

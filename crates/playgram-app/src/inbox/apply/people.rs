@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use playgram_core::ids::{ContactId, WorkspaceId};
+use playgram_core::sql::Sql;
 use playgram_core::time::Millis;
-use playgram_core::{Conn, Tx, on_tx};
+use playgram_core::{Conn, Tx, bind_args, on_tx};
 use playgram_providers::meta::inbound::Person;
 
 use crate::contacts::channel::Channel;
@@ -18,6 +19,8 @@ use crate::http::Result;
 #[derive(Default)]
 pub struct People {
     known: HashMap<(Channel, String), ContactId>,
+    /// Identities read ahead: the contact, its name and the identity's username.
+    read: HashMap<(Channel, String), (ContactId, String, Option<String>)>,
     pub seen: HashMap<ContactId, Millis>,
     fields: Option<FieldSet>,
 }
@@ -55,7 +58,10 @@ impl People {
         channel: Channel,
         person: &Person,
     ) -> Result<ContactId> {
-        let found = existing(tx, ws, channel, &person.id).await?;
+        let found = match self.read.remove(&(channel, person.id.clone())) {
+            Some(found) => Some(found),
+            None => existing(tx, ws, channel, &person.id).await?,
+        };
         if let Some((id, name, username)) = found {
             let new_name = name.is_empty() && person.name.is_some();
             let new_username = person.username.is_some() && person.username != username;
@@ -80,6 +86,38 @@ impl People {
             phones = Some(vec![phone]);
         }
         self.upsert(tx, ws, channel, person, phones).await
+    }
+
+    /// Reads the contacts of these identities ahead, in statements of 500.
+    pub async fn prefetch(
+        &mut self,
+        tx: &mut Tx,
+        ws: &WorkspaceId,
+        channel: Channel,
+        ids: &[&str],
+    ) -> sqlx::Result<()> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.known.contains_key(&(channel, (*id).to_owned())))
+            .collect();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new("");
+            let w = sql.arg(ws.as_str());
+            let c = sql.arg(channel.as_str());
+            let list = sql.list(chunk.iter().copied());
+            let text = format!(
+                "SELECT i.external_id, c.id, c.name, i.username FROM contact_identities i \
+                 JOIN contacts c ON c.id = i.contact_id \
+                 WHERE i.workspace_id = {w} AND i.channel = {c} AND i.external_id IN ({list})"
+            );
+            let rows: Vec<(String, ContactId, String, Option<String>)> = on_tx!(tx, conn => bind_args!(
+                sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(conn).await)?;
+            for (external, id, name, username) in rows {
+                self.read.insert((channel, external), (id, name, username));
+            }
+        }
+        Ok(())
     }
 
     async fn upsert(

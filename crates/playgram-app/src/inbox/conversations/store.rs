@@ -35,15 +35,96 @@ pub async fn insert(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
         .bind(&row.customer_ref).execute(conn).await.map(drop))
 }
 
-/// Writes what a batch of messages changed: activity times, preview, unread count and status.
-pub async fn save_activity(tx: &mut Tx, row: &ConversationRow) -> sqlx::Result<()> {
-    on_tx!(tx, conn => sqlx::query(
-        "UPDATE conversations SET status = $1, snoozed_until = $2, last_inbound_at = $3, \
-           last_message_at = $4, preview = $5, unread = $6, updated_at = $7 WHERE id = $8")
-        .bind(&row.status).bind(row.snoozed_until).bind(row.last_inbound_at)
-        .bind(row.last_message_at).bind(&row.preview).bind(row.unread).bind(row.updated_at)
-        .bind(&row.id).execute(conn).await.map(drop))
+/// Conversations of a channel with these customers (by the channel's id for them).
+pub async fn by_customers(
+    tx: &mut Tx,
+    channel: &ChannelId,
+    customers: &[&str],
+) -> sqlx::Result<Vec<ConversationRow>> {
+    let mut out = Vec::new();
+    for chunk in customers.chunks(500) {
+        let mut sql = Sql::new("");
+        let c = sql.arg(channel.as_str());
+        let list = sql.list(chunk.iter().copied());
+        let text = format!(
+            "SELECT {CONVERSATION} FROM conversations WHERE channel_id = {c} AND customer_ref IN ({list})"
+        );
+        let rows: Vec<ConversationRow> = on_tx!(tx, conn => bind_args!(
+            sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(conn).await)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
+
+/// Placeholder `n` (from 1) of a statement written for `backend` (see `db::placeholders`).
+fn slot(backend: playgram_core::Backend, n: usize) -> String {
+    playgram_core::db::placeholders(backend, n, 1)
+}
+
+/// Writes what a batch of messages changed — activity times, preview, unread count, status —
+/// for many conversations in one statement per 300.
+pub async fn save_activities(tx: &mut Tx, rows: &[&ConversationRow]) -> sqlx::Result<()> {
+    let backend = tx.backend();
+    for chunk in rows.chunks(300) {
+        let mut values = Vec::with_capacity(chunk.len());
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 8);
+        for row in chunk {
+            let n = args.len();
+            values.push(format!(
+                "({}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), {}, CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                slot(backend, n + 1), slot(backend, n + 2), slot(backend, n + 3), slot(backend, n + 4),
+                slot(backend, n + 5), slot(backend, n + 6), slot(backend, n + 7), slot(backend, n + 8)
+            ));
+            args.extend([
+                Arg::from(row.id.as_str()),
+                Arg::from(row.status.as_str()),
+                row.snoozed_until.map_or(Arg::NullInt, Arg::Int),
+                row.last_inbound_at.map_or(Arg::NullInt, Arg::Int),
+                Arg::Int(row.last_message_at),
+                Arg::from(row.preview.as_str()),
+                Arg::Int(row.unread),
+                Arg::Int(row.updated_at),
+            ]);
+        }
+        let text = format!(
+            "UPDATE conversations SET status = v.column2, snoozed_until = v.column3, \
+               last_inbound_at = v.column4, last_message_at = v.column5, preview = v.column6, \
+               unread = v.column7, updated_at = v.column8 \
+             FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
+            values.join(", ")
+        );
+        on_tx!(tx, conn => bind_args!(sqlx::query(sqlx::AssertSqlSafe(text)), args.iter()).execute(conn).await.map(drop))?;
+    }
+    Ok(())
+}
+
+/// Marks contacts seen on a channel (first and last seen), many in one statement per 500.
+pub async fn contacts_seen(tx: &mut Tx, seen: &[(&ContactId, Millis)]) -> sqlx::Result<()> {
+    let backend = tx.backend();
+    for chunk in seen.chunks(500) {
+        let mut values = Vec::with_capacity(chunk.len());
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 2);
+        for (contact, at) in chunk {
+            let n = args.len();
+            values.push(format!(
+                "({}, CAST({} AS BIGINT))",
+                slot(backend, n + 1),
+                slot(backend, n + 2)
+            ));
+            args.extend([Arg::from(contact.as_str()), Arg::Int(*at)]);
+        }
+        let text = format!(
+            "UPDATE contacts SET \
+               last_seen_at = CASE WHEN contacts.last_seen_at > v.column2 THEN contacts.last_seen_at ELSE v.column2 END, \
+               first_seen_at = COALESCE(contacts.first_seen_at, v.column2) \
+             FROM (VALUES {}) AS v WHERE contacts.id = v.column1",
+            values.join(", ")
+        );
+        on_tx!(tx, conn => bind_args!(sqlx::query(sqlx::AssertSqlSafe(text)), args.iter()).execute(conn).await.map(drop))?;
+    }
+    Ok(())
+}
+
 
 /// Which of these provider ids the channel already has.
 pub async fn known_provider_ids(
