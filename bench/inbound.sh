@@ -92,7 +92,11 @@ for backend in $BACKENDS; do
   # 2. Parsing what was stored.
   started=$(date +%s.%N)
   start worker "$data/server.log"
-  while [ "$(sql "SELECT COUNT(*) FROM inbound_payloads WHERE state = 'received'")" != 0 ]; do sleep 0.05; done
+  deadline=$((SECONDS + 600))
+  while [ "$(sql "SELECT COUNT(*) FROM inbound_payloads WHERE state = 'received'")" != 0 ]; do
+    [ $SECONDS -lt $deadline ] || { echo "the parser did not finish in 10 minutes"; exit 1; }
+    sleep 0.05
+  done
   ended=$(date +%s.%N)
   stop
   messages=$(sql "SELECT COUNT(*) FROM messages")

@@ -138,6 +138,11 @@ pub const SCHEDULES: &[Schedule] = &[
         job: crate::inbox::wake::wake_job,
     },
     Schedule {
+        name: "inbox.templates_sync",
+        default: "23 * * * *",
+        job: crate::inbox::templates::sync_job,
+    },
+    Schedule {
         name: "contacts.retention",
         default: "41 3 * * *",
         job: retention_job,

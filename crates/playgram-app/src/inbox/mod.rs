@@ -19,4 +19,5 @@ pub mod ingest;
 pub mod parse_job;
 pub mod routes;
 pub mod send;
+pub mod templates;
 pub mod wake;

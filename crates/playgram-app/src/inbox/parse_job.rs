@@ -25,9 +25,11 @@ use super::channels::{ChannelRow, store as channels};
 use crate::state::AppState;
 
 /// Payloads parsed in one transaction.
-pub const BATCH: i64 = 200;
-/// Transactions one job runs at most.
-const ROUNDS: usize = 50;
+pub const BATCH: i64 = 500;
+/// Transactions one job runs at most: enough to drain any backlog. (Jobs after it wait behind
+/// the workspace's concurrency limit, deferred; a job that stopped early left the backlog to
+/// them, and their deferral made parsing ten to forty times slower.)
+const ROUNDS: usize = 100_000;
 
 pub struct ParseJob {
     pub state: AppState,
@@ -52,7 +54,6 @@ impl Job for ParseJob {
         let Some(ws) = context.workspace_id else {
             return Err(JobError::fatal("a parse job names its workspace"));
         };
-        // Bounded, so one job does not hold its slot forever under a steady stream.
         for _ in 0..ROUNDS {
             let done = parse(&self.state.db, &ws)
                 .await

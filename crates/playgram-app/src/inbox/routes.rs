@@ -4,7 +4,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::conversations::actions;
-use super::{agents, channels, conversations, hooks};
+use super::{agents, channels, conversations, hooks, templates};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -20,6 +20,14 @@ pub fn api_routes() -> Router<AppState> {
                 .delete(channels::api::delete_channel),
         )
         .route("/channels/{id}/test", post(channels::api::test_channel))
+        .route(
+            "/channels/{id}/templates",
+            get(templates::list_channel_templates).post(templates::create_channel_template),
+        )
+        .route(
+            "/channels/{id}/templates/sync",
+            post(templates::sync_channel_templates),
+        )
         .route(
             "/conversations",
             get(conversations::api::list_conversations),

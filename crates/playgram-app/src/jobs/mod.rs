@@ -60,6 +60,9 @@ pub fn registry(state: &AppState) -> Registry {
         .register(crate::inbox::send::reconnect::ReconnectAlertJob {
             state: state.clone(),
         })
+        .register(crate::inbox::templates::SyncJob {
+            state: state.clone(),
+        })
         .register(crate::inbox::wake::WakeJob {
             db: state.db.clone(),
         });

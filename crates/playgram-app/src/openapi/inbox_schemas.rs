@@ -240,6 +240,42 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "WhatsappTemplate",
+            object(
+                &[
+                    "external_id",
+                    "name",
+                    "language",
+                    "category",
+                    "status",
+                    "components",
+                    "updated_at",
+                ],
+                json!({
+                    "external_id": string("Meta's template id."),
+                    "name": { "type": "string" },
+                    "language": { "type": "string" },
+                    "category": { "type": "string" },
+                    "status": string("APPROVED, PENDING, REJECTED, PAUSED, DISABLED, …"),
+                    "reason": nullable(json!({ "type": "string" })),
+                    "components": { "type": "array", "items": { "type": "object" } },
+                    "updated_at": time(),
+                }),
+            ),
+        ),
+        (
+            "WhatsappTemplateIn",
+            closed(
+                &["name", "language", "category", "components"],
+                json!({
+                    "name": string("Lower-case letters, digits and underscores."),
+                    "language": string("e.g. en_US"),
+                    "category": { "type": "string", "enum": ["MARKETING", "UTILITY", "AUTHENTICATION"] },
+                    "components": { "type": "array", "items": { "type": "object" }, "description": "Meta's components; a BODY is required." },
+                }),
+            ),
+        ),
+        (
             "FlaggedPayload",
             object(
                 &["id", "channel_id", "received_at", "note", "body"],

@@ -125,7 +125,6 @@ pub async fn contacts_seen(tx: &mut Tx, seen: &[(&ContactId, Millis)]) -> sqlx::
     Ok(())
 }
 
-
 /// Which of these provider ids the channel already has.
 pub async fn known_provider_ids(
     tx: &mut Tx,

@@ -452,3 +452,72 @@ async fn a_channel_test_reads_the_account_or_asks_to_reconnect(app: TestApp, met
     .err(409, "not_testable");
 }
 with_meta!(a_channel_test_reads_the_account_or_asks_to_reconnect);
+
+async fn templates_are_synced_submitted_and_sent_with_variables(app: TestApp, meta: FakeMeta) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let (channel, cv) = fresh_whatsapp(&app, api).await;
+    meta.set_templates(vec![
+        json!({ "id": "111", "name": "shipping_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+                "components": [{ "type": "BODY", "text": "Hi {{1}}, your parcel ships {{2}}." }] }),
+        json!({ "id": "112", "name": "promo", "language": "en_US", "status": "REJECTED", "category": "MARKETING",
+                "rejected_reason": "PROMOTIONAL", "components": [{ "type": "BODY", "text": "Sale!" }] }),
+    ]);
+    let synced = api
+        .post(
+            &format!("/api/v1/channels/{channel}/templates/sync"),
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(synced["templates"], 2);
+    let sync_call = meta
+        .calls()
+        .into_iter()
+        .find(|c| c.path.ends_with("message_templates"))
+        .unwrap();
+    assert_eq!(sync_call.path, "102290129340398/message_templates");
+    let list = api
+        .get(&format!("/api/v1/channels/{channel}/templates"))
+        .await
+        .ok();
+    assert_eq!(list[1]["name"], "shipping_update");
+    assert_eq!(list[0]["reason"], "PROMOTIONAL");
+
+    let queued = send(api, &cv, json!({ "template": { "name": "shipping_update", "language": "en_US", "variables": ["Sheena", "today"] } })).await;
+    assert_eq!(queued["text"], "Hi Sheena, your parcel ships today.");
+    assert_eq!(
+        settled(api, &cv, queued["id"].as_str().unwrap()).await["status"],
+        "sent"
+    );
+
+    // Submitting: checked here first, then stored as Meta answers (PENDING until its webhook).
+    let path = format!("/api/v1/channels/{channel}/templates");
+    api.post(
+        &path,
+        json!({ "name": "Bad Name", "language": "en_US", "category": "UTILITY", "components": [] }),
+    )
+    .await
+    .field_error("name");
+    let created = api
+        .post(&path, json!({ "name": "order_ready", "language": "en_US", "category": "UTILITY",
+                             "components": [{ "type": "BODY", "text": "Your order {{1}} is ready." }] }))
+        .await
+        .ok_with(201);
+    assert_eq!(
+        (created["status"].as_str(), created["name"].as_str()),
+        (Some("PENDING"), Some("order_ready"))
+    );
+    assert_eq!(meta.calls().last().unwrap().body["category"], "UTILITY");
+    let site = api
+        .post("/api/v1/channels", json!({ "kind": "website" }))
+        .await
+        .ok_with(201);
+    api.get(&format!(
+        "/api/v1/channels/{}/templates",
+        site["id"].as_str().unwrap()
+    ))
+    .await
+    .err(409, "not_whatsapp");
+}
+with_meta!(templates_are_synced_submitted_and_sent_with_variables);
