@@ -8,6 +8,7 @@ Usage: inbound_bodies.py N APP_SECRET PATH OUT.lua [PHONE_NUMBER_ID]"""
 import hashlib
 import hmac
 import json
+import os
 import sys
 
 n, secret, path, out = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3], sys.argv[4]
@@ -26,7 +27,7 @@ with open(out, "w") as f:
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id},
             "contacts": [{"profile": {"name": f"Bench User {i % 997}"}, "wa_id": sender}],
-            "messages": [{"from": sender, "id": f"wamid.BENCH{i:010d}", "timestamp": str(1700000000 + i),
+            "messages": [{"from": sender, "id": f"wamid.{os.environ.get('ID_PREFIX', 'BENCH')}{i:010d}", "timestamp": str(1700000000 + i),
                           "type": "text", "text": {"body": f"hello number {i}"}}],
         }
         body = json.dumps({"object": "whatsapp_business_account",
