@@ -177,6 +177,8 @@ pub async fn merge_in(
     let now = now_ms();
     row.updated_at = now;
     store::update_profile(tx, &row).await?;
+    // Conversations follow the contact (and would go with it on delete, by cascade).
+    crate::inbox::conversations::store::reassign_contact(tx, o, p).await?;
     store::delete(tx, ws, o).await?;
     store::refresh_search(tx, ws, p).await?;
     on_tx!(tx, conn => sqlx::query(

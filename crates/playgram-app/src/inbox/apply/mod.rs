@@ -122,10 +122,15 @@ impl Batch {
                     if let Some(flag) = &m.flag {
                         notes.push(flag.clone());
                     }
+                    if m.provider_id.is_empty() || m.provider_id.ends_with(':') {
+                        notes.push(format!("a {} message without an id", m.kind));
+                        continue;
+                    }
                     self.message(tx, channel, m, "in").await?;
                 }
                 Event::Echo(m) => self.message(tx, channel, m, "out").await?,
                 Event::Status(s) => {
+                    self.flush_messages(tx).await?;
                     let found = store::apply_status(
                         tx,
                         &channel.id,
@@ -153,6 +158,7 @@ impl Batch {
                     emoji,
                     at,
                 } => {
+                    self.flush_messages(tx).await?;
                     let found =
                         store::set_reaction(tx, &channel.id, &target, emoji.as_deref(), at).await?;
                     if !found && emoji.is_some() {

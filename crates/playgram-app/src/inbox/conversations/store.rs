@@ -56,6 +56,23 @@ pub async fn by_customers(
     Ok(out)
 }
 
+/// A contact merged into another: its conversations become the other's. Where both had one on
+/// the same channel, the messages move into the kept contact's conversation and the other goes.
+pub async fn reassign_contact(tx: &mut Tx, from: &ContactId, to: &ContactId) -> sqlx::Result<()> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE messages SET conversation_id = (SELECT p.id FROM conversations p \
+           WHERE p.contact_id = $2 AND p.channel_id = messages.channel_id) \
+         WHERE conversation_id IN (SELECT id FROM conversations WHERE contact_id = $1) \
+           AND EXISTS (SELECT 1 FROM conversations p WHERE p.contact_id = $2 AND p.channel_id = messages.channel_id)")
+        .bind(from).bind(to).execute(conn).await.map(drop))?;
+    on_tx!(tx, conn => sqlx::query(
+        "DELETE FROM conversations WHERE contact_id = $1 \
+           AND EXISTS (SELECT 1 FROM conversations p WHERE p.contact_id = $2 AND p.channel_id = conversations.channel_id)")
+        .bind(from).bind(to).execute(conn).await.map(drop))?;
+    on_tx!(tx, conn => sqlx::query("UPDATE conversations SET contact_id = $2 WHERE contact_id = $1")
+        .bind(from).bind(to).execute(conn).await.map(drop))
+}
+
 /// Placeholder `n` (from 1) of a statement written for `backend` (see `db::placeholders`).
 fn slot(backend: playgram_core::Backend, n: usize) -> String {
     playgram_core::db::placeholders(backend, n, 1)

@@ -14,7 +14,7 @@ pub const HUMAN_AGENT_MS: Millis = 7 * 24 * 3600 * 1000;
 
 /// When free-form replies stop being allowed (None: no customer message yet).
 pub fn closes_at(last_inbound_at: Option<Millis>) -> Option<Millis> {
-    last_inbound_at.map(|t| t + STANDARD_MS)
+    last_inbound_at.map(|t| t.saturating_add(STANDARD_MS))
 }
 
 pub fn check(
@@ -24,7 +24,7 @@ pub fn check(
     template: bool,
     human_agent: bool,
 ) -> Result<()> {
-    let since = last_inbound_at.map(|t| now - t);
+    let since = last_inbound_at.map(|t| now.saturating_sub(t));
     let open = since.is_some_and(|s| s < STANDARD_MS);
     let refusal = match kind {
         Kind::Whatsapp if !open && !template => Some(

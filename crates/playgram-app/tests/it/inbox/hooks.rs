@@ -157,3 +157,24 @@ async fn an_unknown_shape_is_kept_and_flagged(app: TestApp) {
         .err(403, "forbidden");
 }
 both!(an_unknown_shape_is_kept_and_flagged);
+
+async fn nul_characters_and_missing_ids_do_not_stop_the_inbox(app: TestApp) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let wa = meta_channel(api, "whatsapp").await;
+    let id = wa["id"].as_str().unwrap();
+    let with_nul = json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": { "phone_number_id": "106540352242922" },
+        "contacts": [{ "profile": { "name": "Ana\u{0}" }, "wa_id": "34600000001" }],
+        "messages": [
+            { "from": "34600000001", "id": "wamid.NUL1", "timestamp": "1749416383", "type": "text", "text": { "body": "a\u{0}b" } },
+            { "from": "34600000001", "timestamp": "1749416384", "type": "text", "text": { "body": "no id" } }
+        ] } }] }] });
+    deliver_parsed(&app, "whatsapp", id, with_nul.to_string().as_bytes()).await;
+    let (_, messages) = only_thread(api).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["text"], "ab");
+    let notes = flagged(api).await;
+    assert!(notes[0].contains("without an id"), "{notes:?}");
+}
+both!(nul_characters_and_missing_ids_do_not_stop_the_inbox);
