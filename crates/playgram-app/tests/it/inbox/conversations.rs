@@ -498,21 +498,63 @@ both!(round_robin_respects_availability_and_capacity_and_queues_the_rest);
 async fn merging_contacts_keeps_their_conversations(app: TestApp) {
     let owner = app.owner().await;
     let api = &owner.browser;
-    let channel = with_customers(&app, api, &[("34600000001", "Ana"), ("34600000002", "Ana B")]).await;
+    let channel = with_customers(
+        &app,
+        api,
+        &[("34600000001", "Ana"), ("34600000002", "Ana B")],
+    )
+    .await;
     let other_channel = meta_channel(api, "whatsapp").await;
     let other_channel = other_channel["id"].as_str().unwrap();
-    deliver_parsed(&app, "whatsapp", other_channel, &text_from("34600000002", "Ana B", "wamid.elsewhere", "From my other number")).await;
+    deliver_parsed(
+        &app,
+        "whatsapp",
+        other_channel,
+        &text_from(
+            "34600000002",
+            "Ana B",
+            "wamid.elsewhere",
+            "From my other number",
+        ),
+    )
+    .await;
     let contacts = api.get("/api/v1/contacts?q=ana").await.ok();
-    let id_of = |name: &str| contacts.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"].as_str().unwrap().to_owned();
+    let id_of = |name: &str| {
+        contacts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let (keep, other) = (id_of("Ana"), id_of("Ana B"));
-    api.post(&format!("/api/v1/contacts/{keep}/merge"), json!({ "other_id": other })).await.ok();
+    api.post(
+        &format!("/api/v1/contacts/{keep}/merge"),
+        json!({ "other_id": other }),
+    )
+    .await
+    .ok();
     let list = api.get("/api/v1/conversations").await.ok();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "one per channel: {list:#?}");
     assert!(list.iter().all(|c| c["contact_id"] == json!(keep)));
     // Both threads on the first channel became one, with every message.
-    let first = list.iter().find(|c| c["channel_id"] == json!(channel)).unwrap();
-    let texts: Vec<String> = messages(api, &id(first)).await.iter().map(|m| m["text"].as_str().unwrap().to_owned()).collect();
-    assert!(texts.contains(&"Hello from Ana".to_owned()) && texts.contains(&"Hello from Ana B".to_owned()), "{texts:?}");
+    let first = list
+        .iter()
+        .find(|c| c["channel_id"] == json!(channel))
+        .unwrap();
+    let texts: Vec<String> = messages(api, &id(first))
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        texts.contains(&"Hello from Ana".to_owned())
+            && texts.contains(&"Hello from Ana B".to_owned()),
+        "{texts:?}"
+    );
 }
 both!(merging_contacts_keeps_their_conversations);
