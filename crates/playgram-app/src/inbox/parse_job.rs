@@ -12,6 +12,7 @@
 //! One parse job runs at a time per workspace (a concurrency limit): two batches never race to
 //! create the same contact or conversation.
 
+use playgram_core::Conn;
 use std::collections::HashMap;
 
 use playgram_core::ids::{ChannelId, WorkspaceId};
@@ -85,7 +86,12 @@ pub async fn parse(db: &Db, ws: &WorkspaceId) -> crate::http::Result<usize> {
     let mut channels_by_id: HashMap<ChannelId, Option<ChannelRow>> = HashMap::new();
     for p in &payloads {
         if !channels_by_id.contains_key(&p.channel_id) {
-            let row = channels::get_in(&mut tx, &p.workspace_id, p.channel_id.as_str()).await?;
+            let row = channels::get(
+                &mut Conn::Tx(&mut tx),
+                &p.workspace_id,
+                p.channel_id.as_str(),
+            )
+            .await?;
             channels_by_id.insert(p.channel_id.clone(), row);
         }
     }

@@ -3,6 +3,7 @@
 //! 24-hour window may only use approved ones (`send::body::template_preview`).
 
 use axum::extract::{Path, State};
+use playgram_core::Conn;
 use playgram_core::jobs::{Job, JobContext, JobError, NewJob};
 use playgram_core::time::{Millis, now_ms};
 use playgram_core::{Db, Tx, on_db, on_tx};
@@ -36,7 +37,7 @@ fn raw<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::
 }
 
 async fn whatsapp(state: &AppState, principal: &Principal, id: &str) -> Result<ChannelRow> {
-    let row = channels::get(&state.db, &principal.workspace_id, id)
+    let row = channels::get(&mut Conn::Db(&state.db), &principal.workspace_id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     if row.kind() != Kind::Whatsapp {

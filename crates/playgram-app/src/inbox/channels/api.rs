@@ -1,6 +1,7 @@
 //! `/api/v1/channels…`: list, add, read, change and remove channels. Reading needs `inbox:read`;
 //! changing needs owner or admin (`channels:manage`). Every change is audited (never with secrets).
 
+use playgram_core::Conn;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
@@ -143,7 +144,7 @@ pub async fn get_channel(
     Path(id): Path<String>,
 ) -> Result<Api<ChannelOut>> {
     principal.require(Capability::ReadInbox)?;
-    let row = store::get(&state.db, &principal.workspace_id, &id)
+    let row = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Api::ok(ChannelOut::of(&state, &row)))
@@ -158,7 +159,7 @@ pub async fn update_channel(
 ) -> Result<Api<ChannelOut>> {
     principal.require(Capability::ManageChannels)?;
     let mut tx = state.db.begin().await?;
-    let mut row = store::get_in(&mut tx, &principal.workspace_id, &id)
+    let mut row = store::get(&mut Conn::Tx(&mut tx), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let kind = row.kind();
@@ -210,7 +211,7 @@ pub async fn delete_channel(
 ) -> Result<axum::http::StatusCode> {
     principal.require(Capability::ManageChannels)?;
     let mut tx = state.db.begin().await?;
-    let row = store::get_in(&mut tx, &principal.workspace_id, &id)
+    let row = store::get(&mut Conn::Tx(&mut tx), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     store::delete(&mut tx, &principal.workspace_id, &row.id).await?;
@@ -245,7 +246,7 @@ pub async fn test_channel(
     Path(id): Path<String>,
 ) -> Result<Api<TestOut>> {
     principal.require(Capability::ManageChannels)?;
-    let row = store::get(&state.db, &principal.workspace_id, &id)
+    let row = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let kind = row.kind();
@@ -278,7 +279,7 @@ pub async fn test_channel(
     };
     tx.commit().await?;
     state.channels.forget(&row.id);
-    let row = store::get(&state.db, &principal.workspace_id, &id)
+    let row = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Api::ok(TestOut {

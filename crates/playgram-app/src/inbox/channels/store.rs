@@ -2,7 +2,7 @@
 
 use playgram_core::ids::{ChannelId, WorkspaceId};
 use playgram_core::time::Millis;
-use playgram_core::{Db, Tx, on_db, on_tx};
+use playgram_core::{Conn, Db, Tx, on_conn, on_db, on_tx};
 
 use super::ChannelRow;
 
@@ -29,14 +29,10 @@ pub async fn update(tx: &mut Tx, row: &ChannelRow) -> sqlx::Result<()> {
         .execute(conn).await.map(drop))
 }
 
-pub async fn get(db: &Db, ws: &WorkspaceId, id: &str) -> sqlx::Result<Option<ChannelRow>> {
+/// The workspace's channel, read from the pool or inside a transaction.
+pub async fn get(c: &mut Conn<'_>, ws: &WorkspaceId, id: &str) -> sqlx::Result<Option<ChannelRow>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE workspace_id = $1 AND id = $2");
-    on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(pool).await)
-}
-
-pub async fn get_in(tx: &mut Tx, ws: &WorkspaceId, id: &str) -> sqlx::Result<Option<ChannelRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM channels WHERE workspace_id = $1 AND id = $2");
-    on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
+    on_conn!(c, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
 }
 
 /// A channel by id alone: for the public webhook URLs, which carry no workspace.

@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use playgram_core::Conn;
 
 use super::api::{ConversationOut, one};
 use super::manage::{self, ConversationPatch, NoteIn, TagsIn};
@@ -72,7 +73,7 @@ pub async fn mark_conversation_read(
 }
 
 async fn reread(state: &AppState, principal: &Principal, id: &str) -> Result<Api<ConversationOut>> {
-    let row = store::get(&state.db, &principal.workspace_id, id)
+    let row = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     one(state, principal, row).await.map(Api::ok)

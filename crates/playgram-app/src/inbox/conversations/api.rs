@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use base64::Engine;
+use playgram_core::Conn;
 use playgram_core::ids::{ChannelId, TagId};
 use playgram_core::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -177,7 +178,7 @@ pub async fn get_conversation(
     Path(id): Path<String>,
 ) -> Result<Api<ConversationOut>> {
     principal.require(Capability::ReadInbox)?;
-    let row = store::get(&state.db, &principal.workspace_id, &id)
+    let row = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     one(&state, &principal, row).await.map(Api::ok)
@@ -213,7 +214,7 @@ pub async fn list_conversation_messages(
         .filter(|c| !c.is_empty())
         .map(|c| c.parse::<i64>().map_err(|_| invalid_cursor()))
         .transpose()?;
-    let conversation = store::get(&state.db, &principal.workspace_id, &id)
+    let conversation = store::get(&mut Conn::Db(&state.db), &principal.workspace_id, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let rows = store::messages(&state.db, &conversation.id, before, limit).await?;

@@ -52,7 +52,7 @@ async fn who(c: &mut Conn<'_>, principal: &Principal) -> sqlx::Result<String> {
 }
 
 pub async fn found_in(tx: &mut Tx, ws: &WorkspaceId, id: &str) -> Result<ConversationRow> {
-    store::get_in(tx, ws, id)
+    store::get(&mut Conn::Tx(tx), ws, id)
         .await?
         .ok_or_else(AppError::not_found)
 }

@@ -3,7 +3,7 @@
 use playgram_core::ids::{ChannelId, ContactId, ConversationId, TagId, UserId, WorkspaceId};
 use playgram_core::sql::{Arg, Sql, insert_many};
 use playgram_core::time::Millis;
-use playgram_core::{Db, Tx, bind_args, on_db, on_tx};
+use playgram_core::{Conn, Db, Tx, bind_args, on_conn, on_db, on_tx};
 
 use super::{ConversationRow, MessageRow};
 
@@ -435,16 +435,6 @@ pub async fn list(db: &Db, ws: &WorkspaceId, f: &Filter) -> sqlx::Result<Vec<Con
     on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
 }
 
-pub async fn get_in(
-    tx: &mut Tx,
-    ws: &WorkspaceId,
-    id: &str,
-) -> sqlx::Result<Option<ConversationRow>> {
-    let sql =
-        format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = $1 AND id = $2");
-    on_tx!(tx, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
-}
-
 /// A reply was written: it is the latest activity (the customer's unread count stays).
 pub async fn touch_outbound(
     tx: &mut Tx,
@@ -522,10 +512,15 @@ pub async fn unread_by(
     on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)
 }
 
-pub async fn get(db: &Db, ws: &WorkspaceId, id: &str) -> sqlx::Result<Option<ConversationRow>> {
+/// The workspace's conversation, read from the pool or inside a transaction.
+pub async fn get(
+    c: &mut Conn<'_>,
+    ws: &WorkspaceId,
+    id: &str,
+) -> sqlx::Result<Option<ConversationRow>> {
     let sql =
         format!("SELECT {CONVERSATION} FROM conversations WHERE workspace_id = $1 AND id = $2");
-    on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(pool).await)
+    on_conn!(c, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(conn).await)
 }
 
 /// A conversation's messages, newest first, before the cursor `num`.

@@ -13,6 +13,7 @@
 //!
 //! Each channel sends at most [`RATE_PER_SECOND`] messages a second (a job limit, across workers).
 
+use playgram_core::Conn;
 use std::time::Duration;
 
 use playgram_core::ids::ChannelId;
@@ -67,7 +68,8 @@ impl Job for SendJob {
             return Ok(());
         };
         let ws = playgram_core::ids::WorkspaceId::parse(&workspace).unwrap_or_default();
-        let Some(channel) = channels::get_in(&mut tx, &ws, message.channel_id.as_str()).await?
+        let Some(channel) =
+            channels::get(&mut Conn::Tx(&mut tx), &ws, message.channel_id.as_str()).await?
         else {
             return Ok(());
         };

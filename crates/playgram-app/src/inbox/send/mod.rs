@@ -12,6 +12,7 @@ pub mod job;
 pub mod reconnect;
 pub mod window;
 
+use playgram_core::Conn;
 use playgram_core::ids::{InboxMessageId, UserId};
 use playgram_core::jobs::{NewJob, enqueue};
 use playgram_core::time::now_ms;
@@ -206,7 +207,7 @@ pub async fn send(
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     let conversation = found_in(&mut tx, ws, conversation_id).await?;
-    let channel = channels::get_in(&mut tx, ws, conversation.channel_id.as_str())
+    let channel = channels::get(&mut Conn::Tx(&mut tx), ws, conversation.channel_id.as_str())
         .await?
         .ok_or_else(AppError::not_found)?;
     let kind = channel.kind();

@@ -2,6 +2,7 @@
 //! someone sets a new token (which marks it `connected` again), and its owners and admins get an
 //! email — once per change, not once per failed message.
 
+use playgram_core::Conn;
 use playgram_core::ids::{ChannelId, WorkspaceId};
 use playgram_core::jobs::{Job, JobContext, JobError, NewJob, enqueue};
 use playgram_core::mail::Email;
@@ -51,7 +52,7 @@ impl Job for ReconnectAlertJob {
     async fn run(&self, _: JobContext, alert: Alert) -> Result<(), JobError> {
         let state = &self.state;
         let Some(channel) = crate::inbox::channels::store::get(
-            &state.db,
+            &mut Conn::Db(&state.db),
             &alert.workspace_id,
             alert.channel_id.as_str(),
         )
