@@ -204,6 +204,10 @@ typed_id!(
     /// `webhook-id`s; the two never meet in one API).
     InboxMessageId, "msg"
 );
+typed_id!(
+    /// A canned reply: a saved answer agents insert with `/shortcut`.
+    CannedReplyId, "cr"
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Actor, Principal};
 use crate::contacts::events as contacts;
+use crate::inbox::events as inbox;
 use crate::webhooks::events as webhooks;
 
 /// The `data` of one event type.
@@ -82,6 +83,11 @@ pub fn catalog() -> Vec<EventType> {
         entry::<contacts::ContactTagRemoved>(),
         entry::<contacts::ContactConsentChanged>(),
         entry::<contacts::ContactImportFinished>(),
+        entry::<inbox::MessageReceived>(),
+        entry::<inbox::MessageCreated>(),
+        entry::<inbox::MessageStatusChanged>(),
+        entry::<inbox::ConversationCreated>(),
+        entry::<inbox::ConversationUpdated>(),
     ];
     types.sort_by_key(|t| t.name);
     types

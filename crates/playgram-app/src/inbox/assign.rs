@@ -8,6 +8,8 @@
 //! new or reopened conversations, a conversation resolved, snoozed or unassigned, a member turning
 //! available or raising their capacity, automatic assignment turned on.
 
+use std::collections::BTreeMap;
+
 use playgram_core::ids::{ConversationId, UserId, WorkspaceId};
 use playgram_core::time::Millis;
 use playgram_core::{Conn, Tx, on_conn, on_tx};
@@ -15,6 +17,8 @@ use serde::Serialize;
 
 use crate::auth::{Capability, Role};
 use crate::inbox::conversations::store::{self as conversations, NewMessage};
+use crate::inbox::events;
+use serde_json::json;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Agent {
@@ -131,6 +135,8 @@ pub async fn assign_waiting(
             None,
             now,
         ));
+        let changes = BTreeMap::from([("assignee_id", json!(agent.user_id))]);
+        events::conversation_updated(tx, ws, &conversation, changes).await?;
         made.push((conversation, agent.user_id.clone()));
     }
     conversations::insert_messages(tx, &notes).await?;

@@ -12,8 +12,10 @@
 pub mod agents;
 pub mod apply;
 pub mod assign;
+pub mod canned;
 pub mod channels;
 pub mod conversations;
+pub mod events;
 pub mod hooks;
 pub mod ingest;
 pub mod parse_job;

@@ -4,7 +4,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::conversations::actions;
-use super::{agents, channels, conversations, hooks, templates};
+use super::{agents, canned, channels, conversations, hooks, templates};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -65,6 +65,19 @@ pub fn api_routes() -> Router<AppState> {
             "/conversations/{id}/messages",
             get(conversations::api::list_conversation_messages)
                 .post(actions::send_conversation_message),
+        )
+        .route(
+            "/canned-replies",
+            get(canned::api::list_canned_replies).post(canned::api::create_canned_reply),
+        )
+        .route(
+            "/canned-replies/{id}",
+            axum::routing::patch(canned::api::update_canned_reply)
+                .delete(canned::api::delete_canned_reply),
+        )
+        .route(
+            "/canned-replies/{id}/render",
+            post(canned::api::render_canned_reply),
         )
         .route(
             "/inbound-payloads",

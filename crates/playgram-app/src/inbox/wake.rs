@@ -1,13 +1,16 @@
 //! `inbox.wake`, every minute: snoozed conversations whose time has come are open again (with an
 //! activity line), and join the assignment queue when they have no assignee.
 
+use std::collections::BTreeMap;
+
 use playgram_core::Db;
 use playgram_core::jobs::{Job, JobContext, JobError, NewJob};
 use playgram_core::time::now_ms;
+use serde_json::json;
 
-use super::assign;
 use super::conversations::manage::wake_snoozed;
 use super::conversations::store;
+use super::{assign, events};
 
 pub struct WakeJob {
     pub db: Db,
@@ -31,6 +34,8 @@ pub async fn wake(db: &Db) -> sqlx::Result<()> {
     let woken = wake_snoozed(&mut tx, now).await?;
     let mut lines = Vec::with_capacity(woken.len());
     for (ws, conversation, channel) in &woken {
+        let changes = BTreeMap::from([("status", json!("open"))]);
+        events::conversation_updated(&mut tx, ws, conversation, changes).await?;
         lines.push(assign::activity(
             ws,
             conversation,

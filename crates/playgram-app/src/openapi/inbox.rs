@@ -73,6 +73,16 @@ pub(super) fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .ok(200, one("InboxSettings")).fails(403, FORBIDDEN)),
         ("patch", "/inbox/settings", op("conversations", "Update the inbox settings", &format!("`auto_assign`: hand new and waiting conversations to available members round-robin, each up to their capacity; the rest wait, oldest first. Recorded in the audit log. {MANAGE}"), Auth::Any)
             .body("InboxSettings").ok(200, one("InboxSettings")).fails(403, FORBIDDEN).fails(422, INVALID)),
+        ("get", "/canned-replies", op("conversations", "List canned replies", &format!("The workspace's canned replies by shortcut. {READ}"), Auth::Any)
+            .ok(200, list_of("CannedReply")).fails(403, FORBIDDEN)),
+        ("post", "/canned-replies", op("conversations", "Add a canned reply", &format!("A saved answer agents insert with `/shortcut`. Variables are checked: an unknown name is refused. {WRITE}"), Auth::Any)
+            .body("CannedReplyIn").ok(201, one("CannedReply")).fails(403, FORBIDDEN).fails(422, &format!("{INVALID} A shortcut already used is refused on `shortcut`."))),
+        ("patch", "/canned-replies/{id}", op("conversations", "Update a canned reply", WRITE, Auth::Any)
+            .path_id("id", "cr").body("CannedReplyIn").ok(200, one("CannedReply")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
+        ("delete", "/canned-replies/{id}", op("conversations", "Delete a canned reply", WRITE, Auth::Any)
+            .path_id("id", "cr").no_content().fails(403, FORBIDDEN).fails(404, "`not_found`.")),
+        ("post", "/canned-replies/{id}/render", op("conversations", "Fill a canned reply for a conversation", &format!("The text as the caller would send it in the conversation: the contact's name and fields, the caller's name (empty for an API key), fallbacks; `missing` names what had no value. {READ}"), Auth::Any)
+            .path_id("id", "cr").body("CannedReplyRender").ok(200, one("CannedReplyRendered")).fails(403, FORBIDDEN).fails(404, "`not_found`.").fails(422, INVALID)),
         ("get", "/inbound-payloads", op("channels", "List flagged webhook payloads", &format!("The newest 100 webhook payloads that were kept but not fully understood (an unknown field or message type, a body that is not JSON), with a note saying what, and the body as it arrived. What was understood of them is in the conversations. {MANAGE}"), Auth::Any)
             .ok(200, list_of("FlaggedPayload")).fails(403, FORBIDDEN)),
     ];

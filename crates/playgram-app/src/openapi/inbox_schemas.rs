@@ -290,5 +290,43 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                 }),
             ),
         ),
+        (
+            "CannedReply",
+            object(
+                &["id", "shortcut", "body", "created_at", "updated_at"],
+                json!({
+                    "id": id("cr"),
+                    "shortcut": string("Typed after `/` in the composer: lower-case letters, digits, - and _."),
+                    "body": string("The text, with variables: {first_name}, {last_name}, {name}, {agent_name}, {agent_first_name}, {workspace_name} or a contact field's key; `{first_name|there}` falls back to \"there\"."),
+                    "created_by": nullable(id("usr")),
+                    "created_at": time(),
+                    "updated_at": time(),
+                }),
+            ),
+        ),
+        (
+            "CannedReplyIn",
+            closed(
+                &[],
+                json!({
+                    "shortcut": { "type": "string", "maxLength": 40, "description": "A leading / is dropped; stored lower-case." },
+                    "body": { "type": "string", "maxLength": 4096 },
+                }),
+            ),
+        ),
+        (
+            "CannedReplyRender",
+            closed(&["conversation_id"], json!({ "conversation_id": id("cv") })),
+        ),
+        (
+            "CannedReplyRendered",
+            object(
+                &["text", "missing"],
+                json!({
+                    "text": string("The reply filled for the conversation and the caller."),
+                    "missing": { "type": "array", "items": { "type": "string" }, "description": "Variables with no value here and no fallback (left empty)." },
+                }),
+            ),
+        ),
     ]
 }

@@ -2,8 +2,10 @@
 //! signatures over the raw bytes, storage before the 200, duplicates stored once) and every
 //! documented WhatsApp and Instagram payload parsed into contacts, conversations and messages.
 
+mod canned;
 mod channels;
 mod conversations;
+mod events;
 mod hooks;
 mod instagram;
 mod replies;
@@ -131,7 +133,9 @@ macro_rules! with_meta {
             use super::*;
 
             fn settings(meta: &playgram_testkit::FakeMeta) -> playgram_testkit::Settings {
-                playgram_testkit::Settings::new().set("meta_graph_url", meta.url())
+                playgram_testkit::Settings::new()
+                    .set("meta_graph_url", meta.url())
+                    .set("signup_open", true)
             }
 
             #[tokio::test]

@@ -9,7 +9,7 @@
 
 mod people;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use playgram_core::Tx;
 use playgram_core::ids::{ContactId, ConversationId, InboxMessageId, WorkspaceId};
@@ -20,6 +20,7 @@ use serde_json::json;
 use super::channels::ChannelRow;
 use super::conversations::store::{self, NewMessage};
 use super::conversations::{ConversationRow, preview_of};
+use super::events;
 use crate::http::Result;
 use people::People;
 
@@ -39,6 +40,8 @@ pub struct Batch {
 struct Activity {
     row: ConversationRow,
     changed: bool,
+    /// The customer wrote to a resolved or snoozed conversation.
+    reopened: bool,
 }
 
 impl Batch {
@@ -101,6 +104,7 @@ impl Batch {
                     Activity {
                         row,
                         changed: false,
+                        reopened: false,
                     },
                 );
             }
@@ -252,6 +256,7 @@ impl Batch {
             if row.status == "resolved" || row.status == "snoozed" {
                 row.status = "open".into();
                 row.snoozed_until = None;
+                activity.reopened = true;
             }
         }
         row.updated_at = self.now;
@@ -312,6 +317,12 @@ impl Batch {
                     updated_at: self.now,
                 };
                 store::insert(tx, &row).await?;
+                let created = events::ConversationCreated {
+                    conversation_id: row.id.clone(),
+                    channel_id: row.channel_id.clone(),
+                    contact_id: row.contact_id.clone(),
+                };
+                events::conversation_created(tx, &self.workspace_id, &created).await?;
                 row
             }
         };
@@ -322,6 +333,7 @@ impl Batch {
             Activity {
                 row,
                 changed: false,
+                reopened: false,
             },
         );
         Ok(id)
@@ -346,6 +358,10 @@ impl Batch {
             .map(|a| &a.row)
             .collect();
         store::save_activities(tx, &changed).await?;
+        for activity in self.conversations.values().filter(|a| a.reopened) {
+            let changes = BTreeMap::from([("status", json!("open"))]);
+            events::conversation_updated(tx, &self.workspace_id, &activity.row.id, changes).await?;
+        }
         let waiting = changed
             .iter()
             .any(|row| row.assignee_id.is_none() && row.status == "open");

@@ -2,6 +2,8 @@
 //! assignee; internal notes with @mentions; tags; marking read. Each change is one transaction
 //! and leaves an activity line in the thread, so the history says who did what.
 
+use std::collections::BTreeMap;
+
 use playgram_core::ids::{ConversationId, TagId, UserId, WorkspaceId};
 use playgram_core::time::{Millis, now_ms};
 use playgram_core::{Conn, Tx, on_conn, on_tx};
@@ -12,7 +14,7 @@ use super::store::{self, NewMessage};
 use super::{ConversationRow, MessageRow, STATUSES};
 use crate::auth::{Actor, Capability, Principal};
 use crate::http::{AppError, FieldErrors, Result};
-use crate::inbox::assign;
+use crate::inbox::{assign, events};
 use crate::state::AppState;
 
 pub const PRIORITIES: [&str; 5] = ["none", "low", "medium", "high", "urgent"];
@@ -51,7 +53,13 @@ async fn who(c: &mut Conn<'_>, principal: &Principal) -> sqlx::Result<String> {
     }
 }
 
+/// The conversation, locked for the rest of the transaction on PostgreSQL (SQLite's write
+/// transactions already take turns), so two agents' changes cannot overwrite each other.
 pub async fn found_in(tx: &mut Tx, ws: &WorkspaceId, id: &str) -> Result<ConversationRow> {
+    if tx.backend() == playgram_core::Backend::Postgres {
+        on_tx!(tx, conn => sqlx::query("SELECT id FROM conversations WHERE workspace_id = $1 AND id = $2 FOR UPDATE")
+            .bind(ws).bind(id).execute(conn).await.map(drop))?;
+    }
     store::get(&mut Conn::Tx(tx), ws, id)
         .await?
         .ok_or_else(AppError::not_found)
@@ -131,6 +139,7 @@ pub async fn update(
     }
     let actor = who(&mut Conn::Tx(&mut tx), principal).await?;
     let mut lines = Vec::new();
+    let mut changes = BTreeMap::new();
     let new_status = if snooze.is_some() {
         Some("snoozed")
     } else {
@@ -141,6 +150,7 @@ pub async fn update(
     {
         row.status = s.to_owned();
         row.snoozed_until = snooze;
+        changes.insert("status", json!(s));
         lines.push(match (s, snooze) {
             ("snoozed", Some(until)) => format!(
                 "{actor} snoozed the conversation until {}",
@@ -155,6 +165,7 @@ pub async fn update(
         && *p != row.priority
     {
         row.priority = p.clone();
+        changes.insert("priority", json!(p));
         lines.push(format!("{actor} set the priority to {p}"));
     }
     if let Some(assignee) = assignee
@@ -167,6 +178,7 @@ pub async fn update(
             ),
             None => format!("{actor} unassigned the conversation"),
         });
+        changes.insert("assignee_id", json!(assignee));
         row.assignee_id = assignee;
     }
     if lines.is_empty() {
@@ -174,6 +186,7 @@ pub async fn update(
     }
     row.updated_at = now;
     store::save_state(&mut tx, &row).await?;
+    events::conversation_updated(&mut tx, ws, &row.id, changes).await?;
     let notes: Vec<NewMessage> = lines
         .into_iter()
         .map(|line| {
@@ -311,8 +324,19 @@ pub async fn add_tags(
             "INSERT INTO conversation_tags (conversation_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(&row.id).bind(&tag.id).execute(conn).await.map(drop))?;
     }
+    tags_changed(&mut tx, ws, &row.id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// `conversation.updated` with the tag names now on the conversation.
+async fn tags_changed(tx: &mut Tx, ws: &WorkspaceId, id: &ConversationId) -> sqlx::Result<()> {
+    let names: Vec<String> = on_tx!(tx, conn => sqlx::query_scalar(
+        "SELECT t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id \
+         WHERE ct.conversation_id = $1 ORDER BY t.name_key")
+        .bind(id).fetch_all(conn).await)?;
+    let changes = BTreeMap::from([("tags", json!(names))]);
+    events::conversation_updated(tx, ws, id, changes).await
 }
 
 pub async fn remove_tag(
@@ -332,6 +356,7 @@ pub async fn remove_tag(
     if n == 0 {
         return Err(AppError::not_found());
     }
+    tags_changed(&mut tx, ws, &row.id).await?;
     tx.commit().await?;
     Ok(())
 }

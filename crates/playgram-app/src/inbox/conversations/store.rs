@@ -1,6 +1,8 @@
 //! SQL for conversations and their messages.
 
-use playgram_core::ids::{ChannelId, ContactId, ConversationId, TagId, UserId, WorkspaceId};
+use playgram_core::ids::{
+    ChannelId, ContactId, ConversationId, InboxMessageId, TagId, UserId, WorkspaceId,
+};
 use playgram_core::sql::{Arg, Sql, insert_many};
 use playgram_core::time::Millis;
 use playgram_core::{Conn, Db, Tx, bind_args, on_conn, on_db, on_tx};
@@ -183,6 +185,9 @@ pub struct NewMessage {
 
 /// Inserts messages; one the channel already has (same provider id) is skipped.
 pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Result<u64> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
     let rows: Vec<Vec<Arg>> = messages
         .iter()
         .map(|m| {
@@ -205,7 +210,7 @@ pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Resu
             ]
         })
         .collect();
-    insert_many(
+    let stored = insert_many(
         tx,
         "messages",
         &[
@@ -228,17 +233,22 @@ pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Resu
         &rows,
         "ON CONFLICT (channel_id, provider_id) DO NOTHING",
     )
-    .await
+    .await?;
+    // A skipped duplicate cannot reach here: callers drop known provider ids first (and a
+    // workspace's webhooks are parsed one batch at a time).
+    crate::inbox::events::messages_stored(tx, messages).await?;
+    Ok(stored)
 }
 
-/// Order of delivery statuses: a late `delivered` never replaces `read`.
+/// Order of delivery statuses: a late `delivered` never replaces `read`. A status we do not know
+/// (Meta adds some, e.g. `played`) ranks below all, so it never replaces a known one.
 fn rank(status: &str) -> i64 {
     match status {
         "queued" => 0,
         "sent" => 1,
         "delivered" => 2,
         "read" => 3,
-        _ => 4,
+        _ => -1,
     }
 }
 
@@ -251,10 +261,10 @@ pub async fn apply_status(
     error: Option<&(String, String)>,
     at: Millis,
 ) -> sqlx::Result<bool> {
-    let current: Option<String> = on_tx!(tx, conn => sqlx::query_scalar(
-        "SELECT status FROM messages WHERE channel_id = $1 AND provider_id = $2")
+    let found: Option<(InboxMessageId, ConversationId, WorkspaceId, String)> = on_tx!(tx, conn => sqlx::query_as(
+        "SELECT id, conversation_id, workspace_id, status FROM messages WHERE channel_id = $1 AND provider_id = $2")
         .bind(channel).bind(provider_id).fetch_optional(conn).await)?;
-    let Some(current) = current else {
+    let Some((id, conversation_id, ws, current)) = found else {
         return Ok(false);
     };
     let moves = match status {
@@ -268,6 +278,14 @@ pub async fn apply_status(
              WHERE channel_id = $5 AND provider_id = $6")
             .bind(status).bind(error.map(|e| e.0.as_str())).bind(error.map(|e| e.1.as_str()))
             .bind(at).bind(channel).bind(provider_id).execute(conn).await.map(drop))?;
+        let data = crate::inbox::events::MessageStatusChanged {
+            message_id: id,
+            conversation_id,
+            status: status.to_owned(),
+            error_code: error.map(|e| e.0.clone()),
+            error: error.map(|e| e.1.clone()),
+        };
+        crate::inbox::events::status_changed(tx, &ws, &data).await?;
     }
     Ok(true)
 }

@@ -25,6 +25,7 @@ use playgram_providers::meta::graph::{GraphError, Kind as Failure};
 use super::{body, reconnect};
 use crate::inbox::channels::{ChannelRow, Kind, store as channels};
 use crate::inbox::conversations::{MessageRow, store};
+use crate::inbox::events;
 use crate::state::AppState;
 
 /// Messages per second per channel: Meta's default WhatsApp throughput is 80.
@@ -84,18 +85,37 @@ impl Job for SendJob {
             _ => state.graph.send_messaging(&token, &account, &request).await,
         };
         match sent {
-            Ok(provider_id) => Ok(delivered(state, &message, &provider_id).await?),
+            Ok(provider_id) => Ok(delivered(state, &channel, &message, &provider_id).await?),
             Err(error) => failed(state, &context, &channel, &message, error).await,
         }
     }
 }
 
-async fn delivered(state: &AppState, message: &MessageRow, provider_id: &str) -> sqlx::Result<()> {
+async fn delivered(
+    state: &AppState,
+    channel: &ChannelRow,
+    message: &MessageRow,
+    provider_id: &str,
+) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     let now = now_ms();
+    // Instagram and Messenger echo our own sends; an echo that overtook this answer was stored
+    // as a message of its own. Ours (with its author) is the one to keep.
+    on_tx!(&mut tx, conn => sqlx::query(
+        "DELETE FROM messages WHERE channel_id = $1 AND provider_id = $2 AND id <> $3 \
+           AND direction = 'out' AND author_id IS NULL")
+        .bind(&message.channel_id).bind(provider_id).bind(&message.id).execute(conn).await.map(drop))?;
     on_tx!(&mut tx, conn => sqlx::query(
         "UPDATE messages SET provider_id = $1, status = 'sent', updated_at = $2 WHERE id = $3")
         .bind(provider_id).bind(now).bind(&message.id).execute(conn).await.map(drop))?;
+    let sent = events::MessageStatusChanged {
+        message_id: message.id.clone(),
+        conversation_id: message.conversation_id.clone(),
+        status: "sent".into(),
+        error_code: None,
+        error: None,
+    };
+    events::status_changed(&mut tx, &channel.workspace_id, &sent).await?;
     apply_early(&mut tx, &message.channel_id, provider_id).await?;
     tx.commit().await
 }
@@ -137,9 +157,20 @@ async fn failed(
         Failure::Refused => error.message.clone(),
     };
     let mut tx = state.db.begin().await?;
-    on_tx!(&mut tx, conn => sqlx::query(
+    let moved = on_tx!(&mut tx, conn => sqlx::query(
         "UPDATE messages SET status = 'failed', error_code = $1, error = $2, updated_at = $3 WHERE id = $4 AND status = 'queued'")
-        .bind(code.as_deref()).bind(&reason).bind(now_ms()).bind(&message.id).execute(conn).await.map(drop))?;
+        .bind(code.as_deref()).bind(&reason).bind(now_ms()).bind(&message.id).execute(conn).await
+        .map(|r| r.rows_affected()))?;
+    if moved > 0 {
+        let failed = events::MessageStatusChanged {
+            message_id: message.id.clone(),
+            conversation_id: message.conversation_id.clone(),
+            status: "failed".into(),
+            error_code: code.clone(),
+            error: Some(reason.clone()),
+        };
+        events::status_changed(&mut tx, &channel.workspace_id, &failed).await?;
+    }
     if error.kind == Failure::TokenInvalid {
         reconnect::needed(&mut tx, channel, &error.message).await?;
     }

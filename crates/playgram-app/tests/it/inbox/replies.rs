@@ -13,7 +13,10 @@ use crate::with_meta;
 
 /// A WhatsApp channel and one conversation with a customer who just wrote; returns
 /// (channel id, conversation id).
-async fn fresh_whatsapp(app: &TestApp, api: &playgram_testkit::Client) -> (String, String) {
+pub(super) async fn fresh_whatsapp(
+    app: &TestApp,
+    api: &playgram_testkit::Client,
+) -> (String, String) {
     let channel = meta_channel(api, "whatsapp").await;
     let id = channel["id"].as_str().unwrap().to_owned();
     let now = std::time::SystemTime::now()
@@ -29,7 +32,7 @@ async fn fresh_whatsapp(app: &TestApp, api: &playgram_testkit::Client) -> (Strin
 }
 
 /// Waits until the message leaves `queued`; returns it.
-async fn settled(api: &playgram_testkit::Client, conversation: &str, id: &str) -> Value {
+pub(super) async fn settled(api: &playgram_testkit::Client, conversation: &str, id: &str) -> Value {
     crate::jobs::eventually(
         "the reply to be sent or fail",
         Duration::from_secs(20),
@@ -43,7 +46,7 @@ async fn settled(api: &playgram_testkit::Client, conversation: &str, id: &str) -
     .await
 }
 
-async fn send(api: &playgram_testkit::Client, conversation: &str, body: Value) -> Value {
+pub(super) async fn send(api: &playgram_testkit::Client, conversation: &str, body: Value) -> Value {
     let reply = api
         .post(
             &format!("/api/v1/conversations/{conversation}/messages"),
