@@ -281,6 +281,7 @@ fn pages() -> Router<AppState> {
         .route("/", get(pages::home::show_root))
         .route("/static/app.css", get(pages::assets::get_css))
         .route("/static/app.js", get(pages::assets::get_js))
+        .route("/static/inbox.js", get(pages::assets::get_inbox_js))
         // Signed out: sign-up, login, 2FA, password reset, invites
         .route(
             "/signup",
@@ -309,7 +310,6 @@ fn pages() -> Router<AppState> {
         )
         // Signed in: overview and the roadmap's sections (placeholders until built)
         .route("/app", get(pages::home::show_overview))
-        .route("/app/inbox", roadmap::page(&roadmap::INBOX))
         .route("/app/publishing", roadmap::page(&roadmap::PUBLISHING))
         .route("/app/qr", roadmap::page(&roadmap::QR))
         .route("/app/bookings", roadmap::page(&roadmap::BOOKINGS))
@@ -594,6 +594,8 @@ pub fn web(state: AppState) -> Router {
         .merge(webhooks::bins::capture_routes())
         // Meta's webhook URLs: /hooks/{whatsapp,instagram,messenger}/{channel_id}
         .merge(crate::inbox::routes::hook_routes())
+        // The inbox's pages: /app/inbox and its forms
+        .merge(crate::inbox::routes::page_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

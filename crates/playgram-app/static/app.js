@@ -581,6 +581,9 @@
     });
   }
 
+  // Shared with the page scripts loaded after this one (inbox.js).
+  window.Playgram = { localiseTimes: localiseTimes, liveStatus: liveStatus };
+
   document.addEventListener('DOMContentLoaded', function () {
     setUpThemeToggles();
     setUpCopyButtons();

@@ -22,4 +22,5 @@ pub mod parse_job;
 pub mod routes;
 pub mod send;
 pub mod templates;
+pub mod views;
 pub mod wake;

@@ -1,10 +1,11 @@
-//! The inbox's URLs: its part of the REST API (merged under `/api/v1`) and Meta's webhook URLs.
+//! The inbox's URLs: its part of the REST API (merged under `/api/v1`), Meta's webhook URLs and
+//! the dashboard's inbox page.
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use super::conversations::actions;
-use super::{agents, canned, channels, conversations, hooks, templates};
+use super::{agents, canned, channels, conversations, hooks, templates, views};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -99,5 +100,18 @@ pub fn hook_routes() -> Router<AppState> {
         .route(
             "/hooks/messenger/{channel_id}",
             get(hooks::messenger_handshake).post(hooks::messenger_webhook),
+        )
+}
+
+/// The dashboard's inbox: the page and its forms.
+pub fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/app/inbox", get(views::inbox_page))
+        .route("/app/inbox/{id}/reply", post(views::forms::reply))
+        .route("/app/inbox/{id}/update", post(views::forms::update))
+        .route("/app/inbox/{id}/tags", post(views::forms::add_tag))
+        .route(
+            "/app/inbox/{id}/tags/{tag}/remove",
+            post(views::forms::remove_tag),
         )
 }

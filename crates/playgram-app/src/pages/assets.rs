@@ -1,4 +1,4 @@
-//! The dashboard's one stylesheet and one script, compiled into the binary. Pages link them as
+//! The dashboard's one stylesheet, its script and the inbox page's script, compiled into the binary. Pages link them as
 //! `/static/app.css?v=<hash>`; the hash changes with the content, so browsers may cache them for a
 //! year without ever seeing a stale file.
 
@@ -8,11 +8,12 @@ use std::sync::LazyLock;
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
+const INBOX_JS: &str = include_str!("../../static/inbox.js");
 
-/// FNV-1a over both files: tiny, dependency-free, and plenty to tell versions apart.
+/// FNV-1a over the files: tiny, dependency-free, and plenty to tell versions apart.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in CSS.bytes().chain(JS.bytes()) {
+    for byte in CSS.bytes().chain(JS.bytes()).chain(INBOX_JS.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -30,6 +31,10 @@ pub async fn get_css() -> Response {
 
 pub async fn get_js() -> Response {
     asset(JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn get_inbox_js() -> Response {
+    asset(INBOX_JS, "text/javascript; charset=utf-8")
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

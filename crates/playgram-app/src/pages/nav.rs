@@ -43,7 +43,7 @@ pub const NAV: &[NavGroup] = &[
     NavGroup {
         label: "Engage",
         items: &[
-            soon("/app/inbox", "Inbox"),
+            built("/app/inbox", "Inbox", Some(Capability::ReadInbox)),
             built("/app/contacts", "Contacts", Some(Capability::ReadContacts)),
             soon("/app/publishing", "Publishing"),
             soon("/app/qr", "QR campaigns"),

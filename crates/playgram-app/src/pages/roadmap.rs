@@ -20,17 +20,6 @@ pub struct Section {
 const PREPARE_TEAM: (&str, &str) = ("/app/team", "Invite your team and give each person a role");
 const PREPARE_KEYS: (&str, &str) = ("/app/api-keys", "Create an API key for your integration");
 
-pub const INBOX: Section = Section {
-    title: "Inbox",
-    summary: "One inbox for WhatsApp, Instagram, Messenger and your website chat.",
-    will: &[
-        "Conversations from every channel in one list, with live updates.",
-        "Assignment by hand or round-robin, notes, tags, statuses and canned replies.",
-        "The WhatsApp 24-hour window with a countdown and template fallback.",
-    ],
-    now: &[PREPARE_TEAM],
-};
-
 pub const PUBLISHING: Section = Section {
     title: "Publishing",
     summary: "Plan and publish posts to Facebook, Instagram, LinkedIn, X, YouTube and TikTok.",

@@ -5,6 +5,7 @@
 mod canned;
 mod channels;
 mod conversations;
+mod dashboard;
 mod events;
 mod hooks;
 mod instagram;

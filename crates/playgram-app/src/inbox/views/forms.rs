@@ -1,0 +1,168 @@
+//! The inbox page's posts: reply (text, template with variables, HUMAN_AGENT) or note, change the
+//! status / priority / assignee / snooze, add or remove a tag. Each goes through the same service
+//! as the API and returns to the page it came from; a refusal (the window closed, a field out of
+//! range) is said at the top of the page and nothing changes.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::{NOTICE_KIND, Notice};
+use crate::http::AppError;
+use crate::http::forms::PageForm;
+use crate::inbox::conversations::manage::{self, ConversationPatch, NoteIn, TagsIn};
+use crate::inbox::send::{self, OutboundIn, TemplateIn};
+use crate::pages::{Chrome, PageResult};
+use crate::state::AppState;
+
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Where to return: the page the form was on (an inbox URL), or the thread.
+fn back(pairs: &Pairs, id: &str) -> String {
+    match field(pairs, "back") {
+        Some(to) if to.starts_with("/app/inbox") && !to.starts_with("/app/inbox/") => to.to_owned(),
+        _ => format!("/app/inbox?c={id}"),
+    }
+}
+
+async fn tell(chrome: &Chrome, state: &AppState, ok: bool, text: String, to: &str) -> PageResult {
+    chrome
+        .show_once(state, NOTICE_KIND, &Notice { ok, text }, to)
+        .await
+}
+
+/// A refusal said on the page; "not found", "not allowed" and failures get their error page.
+async fn outcome(
+    chrome: &Chrome,
+    state: &AppState,
+    done: Result<String, AppError>,
+    to: &str,
+) -> PageResult {
+    match done {
+        Ok(text) => tell(chrome, state, true, text, to).await,
+        Err(AppError::Client(c))
+            if !matches!(c.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) =>
+        {
+            let mut text = c.message.clone();
+            if let Some(fields) = c.details.as_ref().and_then(|d| d["fields"].as_object()) {
+                for message in fields.values().filter_map(|v| v.as_str()) {
+                    text.push(' ');
+                    text.push_str(message);
+                }
+            }
+            tell(chrome, state, false, text, to).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    let to = back(&pairs, &id);
+    let text = field(&pairs, "text").unwrap_or_default().trim().to_owned();
+    let done = if field(&pairs, "mode") == Some("note") {
+        manage::add_note(&state, principal, &id, &NoteIn { text })
+            .await
+            .map(|_| "Note added.".to_owned())
+    } else {
+        let template = field(&pairs, "template")
+            .filter(|t| !t.is_empty())
+            .and_then(|t| t.split_once('|'))
+            .map(|(name, language)| TemplateIn {
+                name: name.to_owned(),
+                language: language.to_owned(),
+                variables: pairs
+                    .iter()
+                    .filter(|(k, _)| k == "variable")
+                    .map(|(_, v)| v.trim().to_owned())
+                    .collect(),
+            });
+        let input = OutboundIn {
+            text: (template.is_none()).then_some(text),
+            template,
+            human_agent: field(&pairs, "human_agent") == Some("1"),
+            ..OutboundIn::default()
+        };
+        send::send(&state, principal, &id, &input)
+            .await
+            .map(|_| "Sending…".to_owned())
+    };
+    match done {
+        // The thread shows the message itself: no banner for the usual case.
+        Ok(_) => Ok(crate::pages::see_other(&to)),
+        Err(error) => outcome(&chrome, &state, Err(error), &to).await,
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    let to = back(&pairs, &id);
+    let snoozed_until = field(&pairs, "snooze_hours")
+        .and_then(|h| h.parse::<i64>().ok())
+        .map(|h| playgram_core::time::rfc3339(playgram_core::time::now_ms() + h * 3600 * 1000));
+    let patch = ConversationPatch {
+        status: field(&pairs, "status")
+            .filter(|_| snoozed_until.is_none())
+            .map(str::to_owned),
+        priority: field(&pairs, "priority").map(str::to_owned),
+        snoozed_until,
+        assignee_id: field(&pairs, "assignee")
+            .map(|a| Some(a.to_owned()).filter(|a| !a.is_empty())),
+    };
+    let done = manage::update(&state, principal, &id, &patch)
+        .await
+        .map(|row| format!("Saved: the conversation is {}.", row.status));
+    outcome(&chrome, &state, done, &to).await
+}
+
+pub async fn add_tag(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    let to = back(&pairs, &id);
+    let name = field(&pairs, "tag").unwrap_or_default().trim().to_owned();
+    let done = manage::add_tags(
+        &state,
+        principal,
+        &id,
+        &TagsIn {
+            tags: vec![name.clone()],
+        },
+    )
+    .await
+    .map(|_| format!("Tagged {name}."));
+    outcome(&chrome, &state, done, &to).await
+}
+
+pub async fn remove_tag(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path((id, tag)): Path<(String, String)>,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    let to = back(&pairs, &id);
+    let done = manage::remove_tag(&state, principal, &id, &tag)
+        .await
+        .map(|_| "Tag removed.".to_owned());
+    outcome(&chrome, &state, done, &to).await
+}
