@@ -545,12 +545,108 @@ try {
     await phone.close();
   });
 
+  // Inbox: a WhatsApp channel made through the API (as the page's own session), and customer
+  // messages delivered to its webhook URL, signed like Meta signs them.
+  const APP_SECRET = 'e2e-app-secret';
+  let channelId;
+  let threadPath;
+  async function deliverWhatsApp(id, text) {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+        contacts: [{ profile: { name: 'Grace Hopper' }, wa_id: '16505550199' }],
+        messages: [{ from: '16505550199', id: `wamid.e2e.${id}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+      } }] }],
+    });
+    const signature = 'sha256=' + createHmac('sha256', APP_SECRET).update(body).digest('hex');
+    const response = await fetch(`${BASE}/hooks/whatsapp/${channelId}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body,
+    });
+    expect(response.status === 200, `webhook answered ${response.status}`);
+  }
+
+  await check('inbox: the empty inbox says how to add a channel', async () => {
+    await page.goto(`${BASE}/app/inbox`);
+    expect(await page.isVisible('text=No channels yet.'), 'no empty state');
+  });
+
+  await check('inbox: a customer message delivered to the webhook appears live in the list, no reload', async () => {
+    const created = await page.evaluate(async (secret) => {
+      const r = await fetch('/api/v1/channels', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'whatsapp', name: 'Shop WhatsApp', phone_number_id: '106540352242922', waba_id: '102290129340398', access_token: 'EAAe2e', app_secret: secret }) });
+      return r.json();
+    }, APP_SECRET);
+    channelId = created.data.id;
+    expect(channelId, `no channel: ${JSON.stringify(created)}`);
+    await page.evaluate(async () => {
+      await fetch('/api/v1/canned-replies', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ shortcut: 'hello', body: 'Hi {first_name|there}, thanks for writing!' }) });
+    });
+    await page.goto(`${BASE}/app/inbox`);
+    await page.waitForSelector('[data-live-status][data-state="connected"]');
+    await deliverWhatsApp('1', 'Is the blue one in stock?');
+    await page.waitForSelector('.conv:has-text("Grace Hopper")', { timeout: 15_000 });
+    expect(await page.isVisible('.conv-unread:has-text("Is the blue one in stock?")'), 'not unread, or no preview');
+  });
+
+  await check('inbox: j opens it, r replies from the keyboard, / inserts a canned reply, Ctrl+Enter sends', async () => {
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    await page.keyboard.press('j');
+    await page.waitForURL(/[?&]c=cv_/);
+    threadPath = new URL(page.url()).pathname + new URL(page.url()).search;
+    await page.waitForSelector('.msg-in:has-text("Is the blue one in stock?")');
+    expect(await page.isVisible('text=min left'), 'no reply-window countdown');
+    await page.keyboard.press('r');
+    expect(await page.evaluate(() => document.activeElement && document.activeElement.id === 'cp-text'), 'r did not focus the composer');
+    await page.keyboard.type('/hel');
+    await page.waitForSelector('[data-canned-menu]:not([hidden]) li:has-text("/hello")');
+    await page.keyboard.press('Enter');
+    const text = await page.inputValue('#cp-text');
+    expect(text === 'Hi Grace, thanks for writing!', `inserted: ${text}`);
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('.msg-out:has-text("Hi Grace, thanks for writing!")');
+  });
+
+  await check('inbox: a new message in the open thread appears live; e resolves', async () => {
+    await page.waitForSelector('[data-live-status][data-state="connected"]');
+    await deliverWhatsApp('2', 'And in size M?');
+    await page.waitForSelector('.msg-in:has-text("And in size M?")', { timeout: 15_000 });
+    await page.locator('[data-thread]').click();
+    await page.keyboard.press('e');
+    await page.waitForSelector('text=the conversation is resolved');
+    expect(await page.isVisible('button:has-text("Reopen")'), 'not resolved');
+  });
+
+  await check('inbox on a phone: the list, then the thread with a way back; dark', async () => {
+    const phone = await browser.newContext({
+      storageState: await context.storageState(), viewport: { width: 360, height: 780 }, colorScheme: 'dark',
+    });
+    const p = await phone.newPage();
+    watch(p);
+    await p.goto(`${BASE}/app/inbox?status=any`);
+    expect(await p.isVisible('.conv:has-text("Grace Hopper")'), 'no list');
+    await p.click('.conv:has-text("Grace Hopper")');
+    await p.waitForSelector('.msg-in:has-text("And in size M?")');
+    expect(!(await p.isVisible('.inbox-list')), 'the list still shows beside the thread');
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `the thread is ${overflow}px wider than the screen`);
+    const background = await p.evaluate(() => getComputedStyle(document.querySelector('.thread-head')).backgroundColor);
+    expect(background === 'rgb(22, 25, 34)', `thread head background ${background}`);
+    mkdirSync(SHOTS, { recursive: true });
+    await p.screenshot({ path: join(SHOTS, 'inbox-thread-360-dark.png'), fullPage: true });
+    await p.click('a:has-text("← Conversations")');
+    await p.waitForSelector('.conv:has-text("Grace Hopper")');
+    await phone.close();
+  });
+
   await check('screenshots at 1280/360 px in light and dark', async () => {
     mkdirSync(SHOTS, { recursive: true });
     const pages = [
       ['overview', '/app'], ['team', '/app/team'], ['api-keys', '/app/api-keys'],
       ['audit-log', '/app/audit-log'], ['account', '/app/account'], ['workspaces', '/app/workspaces'],
-      ['inbox', '/app/inbox'], ['jobs', '/app/jobs'], ['jobs-dead', '/app/jobs?state=dead'],
+      ['inbox', '/app/inbox'], ['inbox-thread', threadPath || '/app/inbox'], ['jobs', '/app/jobs'], ['jobs-dead', '/app/jobs?state=dead'],
       ['events', '/app/events'], ['not-found', '/nope'],
       ['contacts', '/app/contacts'], ['contact', contactPath], ['contact-new', '/app/contacts/new'],
       ['contact-tags', '/app/contacts/tags'], ['contact-fields', '/app/contacts/fields'],

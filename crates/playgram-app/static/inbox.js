@@ -90,7 +90,7 @@
   if (window.EventSource && window.fetch && window.DOMParser) {
     var types = ['message.received', 'message.created', 'message.status_changed', 'conversation.created', 'conversation.updated'];
     status('reconnecting', 'Connecting…');
-    var source = new EventSource('/api/v1/stream?types=' + types.join(','));
+    var source = new EventSource('/api/v1/stream?type=' + types.join(','));
     source.onopen = function () { status('connected', 'Live'); };
     source.onerror = function () {
       if (source.readyState === EventSource.CLOSED) status('offline', 'Offline: reload to reconnect');
