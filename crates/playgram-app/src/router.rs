@@ -596,6 +596,8 @@ pub fn web(state: AppState) -> Router {
         .merge(crate::inbox::routes::hook_routes())
         // The inbox's pages: /app/inbox and its forms
         .merge(crate::inbox::routes::page_routes())
+        // The website chat: /widget.js and /chat/{channel_id}/…
+        .merge(crate::inbox::routes::chat_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

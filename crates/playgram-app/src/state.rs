@@ -34,6 +34,8 @@ pub struct AppState {
     pub ingest: crate::inbox::ingest::Ingest,
     /// Meta's Graph API (WhatsApp, Instagram, Messenger).
     pub graph: playgram_providers::meta::graph::Graph,
+    /// The website chat's rate limits.
+    pub chat: crate::inbox::website::ChatLimits,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             channels,
             ingest,
             graph,
+            chat: crate::inbox::website::ChatLimits::default(),
         })
     }
 

@@ -29,8 +29,10 @@ pub async fn check(
     if !super::layers::is_unsafe(method) || headers.contains_key(header::AUTHORIZATION) {
         return Ok(());
     }
-    // Inbound provider webhooks and the request bin are server-to-server and carry no session.
-    if path.starts_with("/hooks/") || path.starts_with("/bin/") {
+    // Inbound provider webhooks and the request bin are server-to-server and carry no session;
+    // the website chat is called from customers' sites and carries the visitor's token, never a
+    // session (its origins are checked per channel).
+    if path.starts_with("/hooks/") || path.starts_with("/bin/") || path.starts_with("/chat/") {
         return Ok(());
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {

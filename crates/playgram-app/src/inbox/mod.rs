@@ -24,3 +24,4 @@ pub mod send;
 pub mod templates;
 pub mod views;
 pub mod wake;
+pub mod website;

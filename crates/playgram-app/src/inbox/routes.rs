@@ -5,7 +5,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::conversations::actions;
-use super::{agents, canned, channels, conversations, hooks, templates, views};
+use super::{agents, canned, channels, conversations, hooks, templates, views, website};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -110,8 +110,51 @@ pub fn page_routes() -> Router<AppState> {
         .route("/app/inbox/{id}/reply", post(views::forms::reply))
         .route("/app/inbox/{id}/update", post(views::forms::update))
         .route("/app/inbox/{id}/tags", post(views::forms::add_tag))
+        .route("/app/inbox/files/{file}", get(views::forms::file))
+        .route("/app/inbox/availability", post(views::forms::availability))
         .route(
             "/app/inbox/{id}/tags/{tag}/remove",
             post(views::forms::remove_tag),
         )
+}
+
+/// The website chat: `/widget.js` and the URLs it calls (CORS for the channel's sites; uploads
+/// may be larger than other requests).
+pub fn chat_routes() -> Router<AppState> {
+    use website::api;
+    // Every chat URL answers OPTIONS: the browser's preflight (answered by `api::cors`).
+    let preflight = || async {};
+    let chat = Router::new()
+        .route(
+            "/chat/{id}/config",
+            get(api::chat_config).options(preflight),
+        )
+        .route(
+            "/chat/{id}/messages",
+            get(api::list_chat_messages)
+                .post(api::send_chat_message)
+                .options(preflight),
+        )
+        .route(
+            "/chat/{id}/uploads",
+            post(api::upload_chat_file).options(preflight).layer(
+                axum::extract::DefaultBodyLimit::max(website::UPLOAD_LIMIT + 1024),
+            ),
+        )
+        .route(
+            "/chat/{id}/files/{file}",
+            get(api::get_chat_file).options(preflight),
+        )
+        .route(
+            "/chat/{id}/offline",
+            post(api::send_offline_message).options(preflight),
+        )
+        .route(
+            "/chat/{id}/stream",
+            get(api::chat_stream).options(preflight),
+        )
+        .layer(axum::middleware::from_fn(api::cors));
+    Router::new()
+        .route("/widget.js", get(crate::pages::assets::get_widget_js))
+        .merge(chat)
 }

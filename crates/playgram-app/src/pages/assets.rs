@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
 const INBOX_JS: &str = include_str!("../../static/inbox.js");
+const WIDGET_JS: &str = include_str!("../../static/widget.js");
 
 /// FNV-1a over the files: tiny, dependency-free, and plenty to tell versions apart.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -35,6 +36,26 @@ pub async fn get_js() -> Response {
 
 pub async fn get_inbox_js() -> Response {
     asset(INBOX_JS, "text/javascript; charset=utf-8")
+}
+
+/// The website chat widget, embedded on customers' sites: any site may load it, and it is
+/// cached for an hour only (its URL carries no version, so updates must reach sites soon).
+pub async fn get_widget_js() -> Response {
+    let mut response = asset(WIDGET_JS, "text/javascript; charset=utf-8");
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+    response
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

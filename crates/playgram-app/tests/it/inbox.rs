@@ -10,6 +10,7 @@ mod events;
 mod hooks;
 mod instagram;
 mod replies;
+mod website;
 mod whatsapp;
 
 use std::time::Duration;

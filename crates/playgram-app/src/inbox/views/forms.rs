@@ -166,3 +166,49 @@ pub async fn remove_tag(
         .map(|_| "Tag removed.".to_owned());
     outcome(&chrome, &state, done, &to).await
 }
+
+/// A file of a conversation (a visitor's upload), for members who may read the inbox.
+pub async fn file(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(file): Path<String>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    principal.require(crate::auth::Capability::ReadInbox)?;
+    let id = playgram_core::ids::FileId::parse(&file).ok_or_else(AppError::not_found)?;
+    Ok(crate::inbox::website::api::serve_file(&state, &principal.workspace_id, &id).await?)
+}
+
+/// "Available" / "Away": whether the signed-in member takes conversations (automatic assignment)
+/// and counts as someone the website chat can offer.
+pub async fn availability(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageForm(pairs): PageForm<Pairs>,
+) -> PageResult {
+    let principal = chrome.principal()?;
+    principal.require(crate::auth::Capability::ReplyInbox)?;
+    let to = match field(&pairs, "back") {
+        Some(to) if to.starts_with("/app/inbox") && !to.starts_with("/app/inbox/") => to.to_owned(),
+        _ => "/app/inbox".to_owned(),
+    };
+    let available = field(&pairs, "available") == Some("1");
+    let crate::auth::Actor::User(me) = &principal.actor else {
+        return Err(AppError::not_found().into());
+    };
+    let ws = &principal.workspace_id;
+    let mut tx = state.db.begin().await.map_err(AppError::from)?;
+    crate::inbox::assign::set_agent(&mut tx, ws, me, Some(available), None)
+        .await
+        .map_err(AppError::from)?;
+    crate::inbox::assign::assign_waiting(&mut tx, ws, playgram_core::time::now_ms())
+        .await
+        .map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    let text = if available {
+        "You are available: new conversations can come to you."
+    } else {
+        "You are away: nothing new is assigned to you, and the chat shows its offline form when everyone is away."
+    };
+    tell(&chrome, &state, true, text.to_owned(), &to).await
+}

@@ -164,6 +164,8 @@ pub struct InboxPage {
     pub can_reply: bool,
     /// No channel yet: the page says how to add one.
     pub no_channels: bool,
+    /// Whether the signed-in member is marked available (None: not someone who replies).
+    pub available: Option<bool>,
 }
 
 pub async fn inbox_page(
@@ -228,9 +230,14 @@ pub async fn inbox_page(
         .map(|t| (t.id.to_string(), t.name))
         .collect();
     let notice = chrome.take_once(&state, NOTICE_KIND).await?;
+    let available = me
+        .as_ref()
+        .and_then(|m| agents.iter().find(|a| &a.user_id == m))
+        .map(|a| a.available);
     Ok(InboxPage {
         can_reply: chrome.can(Capability::ReplyInbox),
         no_channels: channel_rows.is_empty(),
+        available,
         channels: channel_rows
             .iter()
             .map(|c| (c.id.to_string(), c.name.clone()))
@@ -267,7 +274,7 @@ fn list_item(
         name: names
             .get(r.row.contact_id.as_str())
             .cloned()
-            .unwrap_or_else(|| r.row.customer_ref.clone()),
+            .unwrap_or_else(|| unnamed(&r.row.customer_ref)),
         channel: channel.map(|c| c.name.clone()).unwrap_or_default(),
         channel_kind: channel
             .map(|c| c.kind().as_str().to_owned())
@@ -307,4 +314,13 @@ async fn contact_names(
     let rows: Vec<(String, String)> = on_db!(&state.db, pool => bind_args!(
         sqlx::query_as(sqlx::AssertSqlSafe(text)), sql.args.iter()).fetch_all(pool).await)?;
     Ok(rows.into_iter().collect())
+}
+
+/// What to call a customer without a name: a website visitor by the end of their id, anyone
+/// else by the channel's id for them (a phone number, an Instagram id).
+pub fn unnamed(customer_ref: &str) -> String {
+    match customer_ref.strip_prefix("v_") {
+        Some(id) => format!("Visitor {}", &id[id.len().saturating_sub(4)..]),
+        None => customer_ref.to_owned(),
+    }
 }

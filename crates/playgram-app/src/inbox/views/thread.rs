@@ -30,6 +30,8 @@ pub struct MessageView {
     pub error: Option<String>,
     pub when: Stamp,
     pub reaction: Option<String>,
+    /// A file kept in Playgram's storage (a visitor's upload): its link and whether it is an image.
+    pub file: Option<(String, bool)>,
 }
 
 pub struct TemplateChoice {
@@ -101,6 +103,16 @@ fn side(m: &MessageRow) -> &'static str {
     }
 }
 
+/// The link to a stored file a message carries, and whether it is an image.
+fn stored_file(content: &str) -> Option<(String, bool)> {
+    let content: serde_json::Value = serde_json::from_str(content).ok()?;
+    let id = content["file_id"].as_str()?;
+    let image = content["content_type"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("image/"));
+    Some((format!("/app/inbox/files/{id}"), image))
+}
+
 fn label(kind: &str) -> String {
     match kind {
         "text" | "note" | "activity" => String::new(),
@@ -163,11 +175,14 @@ pub async fn load(
             error: m.error.clone(),
             when: Stamp::new(m.sent_at),
             reaction: m.reaction.clone(),
+            file: stored_file(&m.content),
         })
         .collect();
 
     let contact = crate::contacts::service::found(c, ws, row.contact_id.as_str()).await?;
-    let name = contact.display_name();
+    let name = Some(contact.display_name())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| super::unnamed(&row.customer_ref));
     let consent = crate::contacts::consent::current(c, &row.contact_id)
         .await?
         .into_iter()

@@ -1,4 +1,5 @@
-//! The per-bin rate limit on captures: a token bucket per bin, in this instance's memory.
+//! Token buckets in this instance's memory: the per-bin rate limit on captures, and the website
+//! chat's limits per visitor and per address.
 //!
 //! A bin accepts `request_bin_rate_per_minute` requests a minute, as a burst of that size refilled
 //! evenly. Several instances each hold their own buckets, so a deployment of N web instances lets
@@ -9,14 +10,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use std::hash::Hash;
+
 use playgram_core::ids::BinId;
 
 /// Above this many buckets, full ones (idle bins) are forgotten: a full bucket is the same as none.
 const FORGET_ABOVE: usize = 10_000;
 
-pub struct Limiter {
+pub struct Limiter<K = BinId> {
     per_minute: f64,
-    buckets: Mutex<HashMap<BinId, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 struct Bucket {
@@ -24,8 +27,8 @@ struct Bucket {
     at: Instant,
 }
 
-impl Limiter {
-    pub fn new(per_minute: u32) -> Limiter {
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    pub fn new(per_minute: u32) -> Limiter<K> {
         Limiter {
             per_minute: f64::from(per_minute.max(1)),
             buckets: Mutex::default(),
@@ -34,11 +37,11 @@ impl Limiter {
 
     /// Takes one request's worth from the bin's bucket: `Ok` when allowed, otherwise
     /// `Err(seconds)` until the next request would be.
-    pub fn take(&self, bin: &BinId) -> Result<(), u64> {
+    pub fn take(&self, bin: &K) -> Result<(), u64> {
         self.take_at(bin, Instant::now())
     }
 
-    fn take_at(&self, bin: &BinId, now: Instant) -> Result<(), u64> {
+    fn take_at(&self, bin: &K, now: Instant) -> Result<(), u64> {
         let per_second = self.per_minute / 60.0;
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(()); // A panic elsewhere poisoned the lock; capturing beats refusing.

@@ -31,6 +31,11 @@ async fn the_inbox_page_lists_opens_and_answers_conversations(app: TestApp, _met
 
     let empty = page(&owner, "/app/inbox").await;
     assert!(empty.contains("No channels yet."), "{empty}");
+    assert!(empty.contains("○ Away"));
+    post_form(&owner, "/app/inbox/availability", &[("available", "1")]).await;
+    let agents = api.get("/api/v1/inbox/agents").await.ok();
+    assert_eq!(agents[0]["available"], true);
+    assert!(page(&owner, "/app/inbox").await.contains("● Available"));
 
     let (_, conversation) = fresh_whatsapp(&app, api).await;
     let list = page(&owner, "/app/inbox").await;
