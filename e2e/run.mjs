@@ -15,6 +15,7 @@
 
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -639,6 +640,49 @@ try {
     await p.click('a:has-text("← Conversations")');
     await p.waitForSelector('.conv:has-text("Grace Hopper")');
     await phone.close();
+  });
+
+  await check('website chat: offline form while everyone is away; then a visitor on another site chats live with an agent', async () => {
+    const channel = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/channels', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'website', name: 'Shop chat', greeting: 'Ask us anything', color: '#0a7d5a' }) });
+      return (await r.json()).data.id;
+    });
+    expect(channel, 'no website channel');
+    const shop = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>The shop</h1><script src="${BASE}/widget.js" data-channel="${channel}" async></script></body></html>`);
+    });
+    await new Promise((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const shopUrl = `http://127.0.0.1:${shop.address().port}/`;
+    const visitorContext = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    try {
+      const v = await visitorContext.newPage();
+      watch(v);
+      await v.goto(shopUrl);
+      await v.click('[data-playgram-chat] button.launch');
+      await v.waitForSelector('[data-playgram-chat] form.offline');
+      expect(await v.isVisible('[data-playgram-chat] form.offline >> text=Nobody is available right now'), 'no offline notice');
+      // The agent becomes available from the inbox page; the widget then offers the chat.
+      await page.goto(`${BASE}/app/inbox`);
+      if (await page.isVisible('button:has-text("Away")')) await page.click('button:has-text("Away")');
+      await page.waitForSelector('button:has-text("Available")');
+      await v.reload();
+      await v.click('[data-playgram-chat] button.launch');
+      await v.fill('[data-playgram-chat] textarea', 'Hello from the shop page');
+      await v.keyboard.press('Enter');
+      await v.waitForSelector('[data-playgram-chat] li.visitor:has-text("Hello from the shop page")');
+      await page.waitForSelector('.conv:has-text("Hello from the shop page")', { timeout: 15_000 });
+      await page.click('.conv:has-text("Hello from the shop page")');
+      await page.fill('#cp-text', 'Hi! How can I help?');
+      await page.click('[data-composer] button:has-text("Send")');
+      await v.waitForSelector('[data-playgram-chat] li.agent:has-text("Hi! How can I help?")', { timeout: 15_000 });
+      mkdirSync(SHOTS, { recursive: true });
+      await v.screenshot({ path: join(SHOTS, 'widget-390.png') });
+    } finally {
+      await visitorContext.close();
+      shop.close();
+    }
   });
 
   await check('screenshots at 1280/360 px in light and dark', async () => {

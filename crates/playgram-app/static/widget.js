@@ -72,7 +72,7 @@
     'form{display:flex;gap:6px;padding:10px;border-top:1px solid #e1e3ec;align-items:flex-end}',
     'textarea,input{flex:1;font-size:14px;padding:8px 10px;border:1px solid #c9ccd9;border-radius:10px;resize:none;background:inherit;color:inherit}',
     'button.send,label.attach{border:0;border-radius:10px;padding:9px 12px;color:#fff;cursor:pointer;font-size:14px}',
-    'label.attach{background:#5a5f72;padding:9px 10px}',
+    'label.attach{background:#5a5f72;padding:8px 9px;display:inline-flex}',
     '.offline{display:flex;flex-direction:column;gap:8px;padding:12px;border-top:1px solid #e1e3ec}',
     '.offline p{margin:0;font-size:13px}',
     '.note{font-size:12px;color:#b42335;margin:0 12px 8px}.note:empty{display:none}',
@@ -99,7 +99,8 @@
 
   var form = el('form');
   var text = el('textarea', { rows: '1', placeholder: 'Write a message…', 'aria-label': 'Message', maxlength: '4096' });
-  var attach = el('label', { class: 'attach', title: 'Send a file' }, '📎');
+  var attach = el('label', { class: 'attach', title: 'Send a file' });
+  attach.innerHTML = '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>';
   var file = el('input', { type: 'file', class: 'hide', accept: 'image/*,.pdf,.docx,.xlsx,.txt,.csv', 'aria-label': 'Send a file' });
   attach.appendChild(file);
   var send = el('button', { class: 'send', type: 'submit' }, 'Send');
