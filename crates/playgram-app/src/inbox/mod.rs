@@ -10,6 +10,7 @@
 //!    statuses, reactions, deletions, reads and template statuses.
 
 pub mod agents;
+pub mod api_channel;
 pub mod apply;
 pub mod assign;
 pub mod canned;

@@ -5,7 +5,9 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::conversations::actions;
-use super::{agents, canned, channels, conversations, hooks, templates, views, website};
+use super::{
+    agents, api_channel, canned, channels, conversations, hooks, templates, views, website,
+};
 use crate::state::AppState;
 
 pub fn api_routes() -> Router<AppState> {
@@ -21,6 +23,10 @@ pub fn api_routes() -> Router<AppState> {
                 .delete(channels::api::delete_channel),
         )
         .route("/channels/{id}/test", post(channels::api::test_channel))
+        .route(
+            "/channels/{id}/messages",
+            post(api_channel::receive_api_message),
+        )
         .route(
             "/channels/{id}/templates",
             get(templates::list_channel_templates).post(templates::create_channel_template),

@@ -74,6 +74,9 @@ pub fn registry(state: &AppState) -> Registry {
 pub fn webhook_registry(state: &AppState) -> anyhow::Result<Registry> {
     let mut registry = Registry::default();
     registry.register(DeliverJob::new(state)?);
+    registry.register(crate::inbox::api_channel::deliver::ApiDeliverJob::new(
+        state,
+    )?);
     Ok(registry)
 }
 

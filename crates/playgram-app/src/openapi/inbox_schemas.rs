@@ -328,5 +328,34 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                 }),
             ),
         ),
+        (
+            "ApiChannelMessageIn",
+            closed(
+                &["message_id", "customer", "text"],
+                json!({
+                    "message_id": { "type": "string", "maxLength": 128, "description": "Your id for the message: posting it again stores nothing new." },
+                    "customer": { "type": "object", "required": ["id"], "additionalProperties": false, "properties": {
+                        "id": { "type": "string", "maxLength": 128, "description": "Your id for the customer." },
+                        "name": { "type": "string" },
+                        "email": { "type": "string", "format": "email" },
+                        "phone": { "type": "string", "description": "E.164 preferred." } } },
+                    "text": { "type": "string", "maxLength": 4096 },
+                    "metadata": { "description": "Anything to keep with the message (in its `content.metadata`)." },
+                    "sent_at": { "type": "string", "format": "date-time", "description": "When the customer sent it; now when left out." },
+                }),
+            ),
+        ),
+        (
+            "ApiChannelMessage",
+            object(
+                &["id", "conversation_id", "contact_id", "created"],
+                json!({
+                    "id": id("msg"),
+                    "conversation_id": id("cv"),
+                    "contact_id": id("ct"),
+                    "created": { "type": "boolean", "description": "False when this message_id was already stored." },
+                }),
+            ),
+        ),
     ]
 }

@@ -2,6 +2,7 @@
 //! signatures over the raw bytes, storage before the 200, duplicates stored once) and every
 //! documented WhatsApp and Instagram payload parsed into contacts, conversations and messages.
 
+mod api_channel;
 mod canned;
 mod channels;
 mod conversations;

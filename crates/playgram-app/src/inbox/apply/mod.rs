@@ -7,6 +7,7 @@
 //! message we do not have becomes a message of its own; an event we do not understand flags its
 //! payload (kept, listed for the workspace) instead of failing the batch.
 
+pub mod direct;
 mod people;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -248,8 +248,16 @@ pub async fn send(
         Actor::ApiKey(_) => None,
     };
     let id = InboxMessageId::new().to_string();
-    // Website and API channels have no provider to call yet: their replies are kept as sent.
-    let status = if kind.is_meta() { "queued" } else { "sent" };
+    // Meta and API channels deliver by job; the website chat's visitor reads replies over its
+    // stream, so they are sent once stored.
+    let delivered_by_job = kind.is_meta() || kind == Kind::Api;
+    if kind == Kind::Api && channel.settings().outbound_url.is_none() {
+        return Err(AppError::conflict(
+            "no_outbound_url",
+            "This API channel has no outbound_url: set where replies go, then send again.",
+        ));
+    }
+    let status = if delivered_by_job { "queued" } else { "sent" };
     let message = NewMessage {
         id: id.clone(),
         workspace_id: ws.clone(),
@@ -269,7 +277,12 @@ pub async fn send(
     store::insert_messages(&mut tx, &[message]).await?;
     let preview = preview_of(checked.kind, &checked.text);
     store::touch_outbound(&mut tx, &conversation.id, &preview, now).await?;
-    if kind.is_meta() {
+    if kind == Kind::Api {
+        let job = NewJob::of::<super::api_channel::deliver::ApiDeliverJob>(&id)
+            .map_err(|e| AppError::Internal(e.into()))?
+            .workspace(ws);
+        enqueue(&mut tx, job).await?;
+    } else if kind.is_meta() {
         let job = NewJob::of::<SendJob>(&id)
             .map_err(|e| AppError::Internal(e.into()))?
             .workspace(ws)

@@ -7,16 +7,15 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use playgram_core::ids::ChannelId;
-use playgram_core::time::now_ms;
-use playgram_core::{Conn, on_db, on_tx};
-use playgram_providers::meta::inbound::{Event, Message, Person};
+use playgram_core::{Conn, on_db};
+use playgram_providers::meta::inbound::Person;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ChatLimits, cookie, new_visitor, origin_allowed, token, token_of, verify};
 use crate::http::layers::ClientIp;
 use crate::http::{Api, AppError, Result};
-use crate::inbox::apply::Batch;
+use crate::inbox::apply::direct::{self, Inbound};
 use crate::inbox::channels::{ChannelRow, Kind, Settings, store as channels};
 use crate::state::AppState;
 
@@ -330,43 +329,19 @@ pub(super) async fn store(
     visitor: &str,
     said: Said,
 ) -> Result<String> {
-    let Said {
-        name,
-        client,
-        kind,
-        text,
-        content,
-    } = said;
-    let provider_id = format!("web:{visitor}:{client}");
-    let mut tx = state.db.begin().await?;
-    if tx.backend() == playgram_core::Backend::Postgres {
-        // A visitor's two tabs writing their first messages at once make one contact.
-        on_tx!(&mut tx, conn => sqlx::query("SELECT id FROM channels WHERE id = $1 FOR UPDATE")
-            .bind(&chat.channel.id).execute(conn).await.map(drop))?;
-    }
-    let mut batch = Batch::new(chat.channel.workspace_id.clone());
-    let events = vec![Event::Message(Message {
+    let inbound = Inbound {
         customer: Person {
             id: visitor.to_owned(),
-            name,
+            name: said.name,
             username: None,
         },
-        provider_id: provider_id.clone(),
-        kind: kind.to_owned(),
-        text,
-        content,
-        reply_to: None,
-        at: now_ms(),
-        flag: None,
-    })];
-    batch.skip_known(&mut tx, &chat.channel, &events).await?;
-    batch.apply(&mut tx, &chat.channel, events).await?;
-    batch.finish(&mut tx).await?;
-    let id: Option<String> = on_tx!(&mut tx, conn => sqlx::query_scalar(
-        "SELECT id FROM messages WHERE channel_id = $1 AND provider_id = $2")
-        .bind(&chat.channel.id).bind(&provider_id).fetch_optional(conn).await)?;
-    tx.commit().await?;
-    id.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the chat message was not stored")))
+        provider_id: format!("web:{visitor}:{}", said.client),
+        kind: said.kind.to_owned(),
+        text: said.text,
+        content: said.content,
+        at: None,
+    };
+    Ok(direct::store(state, &chat.channel, inbound).await?.0)
 }
 
 pub(super) fn answer(state: &AppState, chat: &Chat, visitor: &str, message_id: String) -> Response {
