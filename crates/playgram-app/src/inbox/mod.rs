@@ -19,6 +19,7 @@ pub mod conversations;
 pub mod events;
 pub mod hooks;
 pub mod ingest;
+pub mod media;
 pub mod parse_job;
 pub mod routes;
 pub mod send;

@@ -63,6 +63,9 @@ pub fn registry(state: &AppState) -> Registry {
         .register(crate::inbox::templates::SyncJob {
             state: state.clone(),
         })
+        .register(crate::inbox::media::FetchMediaJob {
+            state: state.clone(),
+        })
         .register(crate::inbox::wake::WakeJob {
             db: state.db.clone(),
         });

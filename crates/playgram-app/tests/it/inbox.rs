@@ -10,6 +10,7 @@ mod dashboard;
 mod events;
 mod hooks;
 mod instagram;
+mod media;
 mod replies;
 mod website;
 mod whatsapp;

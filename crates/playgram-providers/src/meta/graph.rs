@@ -175,8 +175,10 @@ impl Graph {
         let answer = self
             .call(self.http.get(self.url(media_id)).bearer_auth(token))
             .await?;
-        serde_json::from_value(answer)
-            .map_err(|_| GraphError::local("Meta's media answer has no url"))
+        serde_json::from_value(answer).map_err(|_| GraphError {
+            kind: Kind::Refused,
+            ..GraphError::local("Meta's media answer has no url")
+        })
     }
 
     /// Downloads a media URL (with the token, as Meta requires); at most `max` bytes.

@@ -237,6 +237,7 @@ pub async fn insert_messages(tx: &mut Tx, messages: &[NewMessage]) -> sqlx::Resu
     // A skipped duplicate cannot reach here: callers drop known provider ids first (and a
     // workspace's webhooks are parsed one batch at a time).
     crate::inbox::events::messages_stored(tx, messages).await?;
+    crate::inbox::media::enqueue_for(tx, messages).await?;
     Ok(stored)
 }
 

@@ -1,0 +1,88 @@
+//! A customer's media copied from Meta's media API into Playgram's storage: the message then
+//! carries the stored file, which members open from the inbox; a file Meta no longer has is
+//! noted on the message instead.
+
+use std::time::Duration;
+
+use playgram_testkit::{FakeMeta, TestApp};
+
+use super::{deliver_parsed, fixture, messages, meta_channel, only_thread};
+use crate::with_meta;
+
+async fn whatsapp_media_is_kept_in_playgrams_storage(app: TestApp, meta: FakeMeta) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let jpeg = b"\xff\xd8\xff\xe0fake jpeg bytes".to_vec();
+    meta.add_media("1003383421387256", &jpeg, "image/jpeg");
+    let channel = meta_channel(api, "whatsapp").await;
+    let id = channel["id"].as_str().unwrap();
+    deliver_parsed(
+        &app,
+        "whatsapp",
+        id,
+        &fixture("whatsapp/webhooks/inbound_image.json"),
+    )
+    .await;
+    let (conversation, _) = only_thread(api).await;
+    let conversation = conversation["id"].as_str().unwrap().to_owned();
+    let stored = crate::jobs::eventually("the image copied", Duration::from_secs(20), || async {
+        messages(api, &conversation)
+            .await
+            .into_iter()
+            .find(|m| m["kind"] == "image" && m["content"]["file_id"].is_string())
+    })
+    .await;
+    assert_eq!(stored["content"]["content_type"], "image/jpeg");
+    assert_eq!(stored["content"]["media"]["id"], "1003383421387256");
+    let file = stored["content"]["file_id"].as_str().unwrap();
+    let served = api.get(&format!("/app/inbox/files/{file}")).await;
+    assert_eq!(served.status.as_u16(), 200);
+    assert_eq!(served.header("content-type"), Some("image/jpeg"));
+    let page = api.get(&format!("/app/inbox?c={conversation}")).await;
+    assert!(
+        page.text
+            .contains(&format!("src=\"/app/inbox/files/{file}\""))
+    );
+    // Meta was asked with the channel's token.
+    assert!(
+        meta.calls()
+            .iter()
+            .any(|c| c.path == "1003383421387256" && c.token.as_deref() == Some("EAAtest"))
+    );
+
+    // Another workspace cannot open it.
+    let stranger = app.signup("other@example.com", "Other").await;
+    let theirs = stranger
+        .browser
+        .get(&format!("/app/inbox/files/{file}"))
+        .await;
+    assert_eq!(theirs.status.as_u16(), 404);
+
+    // A document Meta no longer has: noted on the message, not retried forever.
+    deliver_parsed(
+        &app,
+        "whatsapp",
+        id,
+        &fixture("whatsapp/webhooks/inbound_document.pywa_recorded.json"),
+    )
+    .await;
+    let noted = crate::jobs::eventually(
+        "the missing file noted",
+        Duration::from_secs(20),
+        || async {
+            for c in super::conversations(api).await {
+                let found = messages(api, c["id"].as_str().unwrap())
+                    .await
+                    .into_iter()
+                    .find(|m| m["kind"] == "document" && m["content"]["media_error"].is_string());
+                if found.is_some() {
+                    return found;
+                }
+            }
+            None
+        },
+    )
+    .await;
+    assert!(noted["content"]["file_id"].is_null());
+}
+with_meta!(whatsapp_media_is_kept_in_playgrams_storage);
