@@ -31,6 +31,8 @@ struct State {
     calls: Vec<GraphCall>,
     failures: VecDeque<(u16, String)>,
     media: HashMap<String, (Vec<u8>, String)>,
+    /// Files uploaded to `POST /{phone_number_id}/media`.
+    uploads: usize,
     templates: Vec<Value>,
     sent: u64,
 }
@@ -193,6 +195,20 @@ fn answer(
             } else {
                 json!({ "recipient_id": sent["recipient"]["id"], "message_id": format!("m_FAKE{:06}", state.sent) })
             }
+        }
+        ("POST", [_, "media"]) => {
+            state.uploads += 1;
+            let multipart = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("multipart/form-data"));
+            if !multipart || !body.windows(9).any(|w| w == b"whatsapp\r") {
+                return json_answer(
+                    400,
+                    r#"{"error":{"message":"(#100) Param file must be a file with one of the following types","code":100}}"#,
+                );
+            }
+            json!({ "id": format!("FAKEMEDIA{:06}", state.uploads) })
         }
         ("GET", [_, "message_templates"]) => json!({ "data": state.templates, "paging": {} }),
         ("POST", [_, "message_templates"]) => {

@@ -114,6 +114,12 @@ pub fn page_routes() -> Router<AppState> {
     Router::new()
         .route("/app/inbox", get(views::inbox_page))
         .route("/app/inbox/{id}/reply", post(views::forms::reply))
+        .route(
+            "/app/inbox/{id}/attach",
+            post(views::attach::attach).layer(axum::extract::DefaultBodyLimit::max(
+                website::UPLOAD_LIMIT + 64 * 1024,
+            )),
+        )
         .route("/app/inbox/{id}/update", post(views::forms::update))
         .route("/app/inbox/{id}/tags", post(views::forms::add_tag))
         .route("/app/inbox/files/{file}", get(views::forms::file))

@@ -149,6 +149,38 @@ impl Graph {
             .ok_or_else(|| GraphError::local("Meta's answer has no message id"))
     }
 
+    /// `POST /{phone_number_id}/media` (multipart): uploads a file for WhatsApp messages to refer
+    /// to by id; returns the media id.
+    pub async fn upload_whatsapp_media(
+        &self,
+        token: &str,
+        phone_number_id: &str,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str(mime_type)
+            .map_err(|_| GraphError::local("the file's type is not a MIME type"))?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime_type.to_owned())
+            .part("file", part);
+        let answer = self
+            .call(
+                self.http
+                    .post(self.url(&format!("{phone_number_id}/media")))
+                    .bearer_auth(token)
+                    .multipart(form),
+            )
+            .await?;
+        answer["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::local("Meta's upload answer has no id"))
+    }
+
     /// `POST /{account or page id}/messages` (Instagram, Messenger); returns the `message_id`.
     pub async fn send_messaging(
         &self,

@@ -41,7 +41,11 @@ pub fn request(kind: Kind, to: &str, message: &MessageRow, reply_to: Option<&str
             }
             "image" | "video" | "audio" | "document" => {
                 let media = &content["media"];
-                let mut part = json!({ "link": media["url"] });
+                // A stored file was uploaded to Meta's media API first (see the send job).
+                let mut part = match media["id"].as_str() {
+                    Some(id) => json!({ "id": id }),
+                    None => json!({ "link": media["url"] }),
+                };
                 if message.kind != "audio" && !message.text.is_empty() {
                     part["caption"] = json!(message.text);
                 }

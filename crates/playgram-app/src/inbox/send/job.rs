@@ -78,6 +78,12 @@ impl Job for SendJob {
         let secrets = channel.secrets(&state.sealer);
         let token = secrets.access_token.unwrap_or_default();
         let kind = channel.kind();
+        let mut message = message;
+        if kind == Kind::Whatsapp
+            && let Err(error) = upload_file(state, &channel, &token, &mut message).await?
+        {
+            return failed(state, &context, &channel, &message, error).await;
+        }
         let request = body::request(kind, &to, &message, message.reply_to.as_deref());
         let account = channel.external_id.clone().unwrap_or_default();
         let sent = match kind {
@@ -89,6 +95,55 @@ impl Job for SendJob {
             Err(error) => failed(state, &context, &channel, &message, error).await,
         }
     }
+}
+
+/// A reply carrying a stored file: uploaded to WhatsApp's media API once (the media id is kept
+/// on the message, so a retried send does not upload again).
+async fn upload_file(
+    state: &AppState,
+    channel: &ChannelRow,
+    token: &str,
+    message: &mut MessageRow,
+) -> Result<Result<(), GraphError>, JobError> {
+    let mut content: serde_json::Value = serde_json::from_str(&message.content).unwrap_or_default();
+    let Some(file) = content["media"]["file_id"]
+        .as_str()
+        .and_then(playgram_core::ids::FileId::parse)
+    else {
+        return Ok(Ok(()));
+    };
+    if content["media"]["id"].is_string() {
+        return Ok(Ok(()));
+    }
+    let c = &mut Conn::Db(&state.db);
+    let (Some(meta), Some(bytes)) = (
+        crate::files::meta(c, &channel.workspace_id, &file).await?,
+        crate::files::data(c, &channel.workspace_id, &file).await?,
+    ) else {
+        return Ok(Err(GraphError {
+            kind: Failure::Refused,
+            status: 0,
+            code: None,
+            subcode: None,
+            message: "The file to send is gone from Playgram's storage.".into(),
+        }));
+    };
+    let account = channel.external_id.clone().unwrap_or_default();
+    let uploaded = state
+        .graph
+        .upload_whatsapp_media(token, &account, bytes, &meta.content_type, &meta.name)
+        .await;
+    let id = match uploaded {
+        Ok(id) => id,
+        Err(error) => return Ok(Err(error)),
+    };
+    content["media"]["id"] = serde_json::json!(id);
+    message.content = content.to_string();
+    let mut tx = state.db.begin().await?;
+    on_tx!(&mut tx, conn => sqlx::query("UPDATE messages SET content = $1 WHERE id = $2")
+        .bind(&message.content).bind(&message.id).execute(conn).await.map(drop))?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 async fn delivered(

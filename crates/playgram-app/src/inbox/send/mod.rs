@@ -51,8 +51,13 @@ pub struct MediaIn {
     /// image, video, audio or document.
     #[serde(rename = "type")]
     pub kind: String,
-    /// A public https URL the provider fetches.
+    /// A public https URL the provider fetches; or give `file_id` instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    /// A file in Playgram's storage (`file_…`, e.g. from the inbox's attach form): WhatsApp
+    /// receives it through its media API; the website chat shows it to the visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
     pub caption: Option<String>,
     pub filename: Option<String>,
 }
@@ -121,11 +126,23 @@ impl OutboundIn {
             }
             let url_ok = url::Url::parse(&media.url)
                 .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
-            if !url_ok {
-                errors.insert(
-                    "media",
-                    "media.url must be a public https address the provider can fetch.".into(),
-                );
+            match (&media.file_id, url_ok) {
+                (Some(_), _) if !matches!(channel, Kind::Whatsapp | Kind::Website) => {
+                    errors.insert(
+                        "media",
+                        "A stored file can be sent on WhatsApp and the website chat; give media.url for this channel.".into(),
+                    );
+                }
+                (Some(_), _) if !media.url.is_empty() => {
+                    errors.insert("media", "Give media.url or media.file_id, not both.".into());
+                }
+                (None, false) => {
+                    errors.insert(
+                        "media",
+                        "media.url must be a public https address the provider can fetch.".into(),
+                    );
+                }
+                _ => {}
             }
             let caption = media.caption.clone().unwrap_or_default();
             Checked {
@@ -212,6 +229,24 @@ pub async fn send(
         .ok_or_else(AppError::not_found)?;
     let kind = channel.kind();
     let mut checked = input.check(kind)?;
+    if let Some(file) = input.media.as_ref().and_then(|m| m.file_id.as_deref()) {
+        let id = playgram_core::ids::FileId::parse(file).ok_or_else(|| {
+            AppError::field("media", "media.file_id names no file of this workspace.")
+        })?;
+        let meta = crate::files::meta(&mut Conn::Tx(&mut tx), ws, &id)
+            .await?
+            .ok_or_else(|| {
+                AppError::field("media", "media.file_id names no file of this workspace.")
+            })?;
+        // Where the thread and the chat widget look for a stored file.
+        checked.content["file_id"] = json!(id);
+        checked.content["content_type"] = json!(meta.content_type);
+        checked.content["name"] = json!(meta.name);
+        checked.content["size"] = json!(meta.size);
+        if checked.text.is_empty() {
+            checked.text = meta.name.clone();
+        }
+    }
     window::check(
         kind,
         conversation.last_inbound_at,

@@ -9,6 +9,7 @@
 //! previous conversation), r (reply), e (resolve), a (assign), n (note). On a phone the page is
 //! list → thread: with a thread open the list hides behind a "Conversations" link.
 
+pub mod attach;
 pub mod forms;
 mod thread;
 

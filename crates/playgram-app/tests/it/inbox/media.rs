@@ -86,3 +86,62 @@ async fn whatsapp_media_is_kept_in_playgrams_storage(app: TestApp, meta: FakeMet
     assert!(noted["content"]["file_id"].is_null());
 }
 with_meta!(whatsapp_media_is_kept_in_playgrams_storage);
+
+async fn an_agent_sends_a_file_through_whatsapps_media_api(app: TestApp, meta: FakeMeta) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let (_, conversation) = super::replies::fresh_whatsapp(&app, api).await;
+    let back = format!("/app/inbox?c={conversation}");
+    let png = b"\x89PNG\r\n\x1a\nfake png".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("back", back.clone())
+        .text("caption", "The blue one")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(png)
+                .file_name("blue.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    let request = owner
+        .browser
+        .request(
+            reqwest::Method::POST,
+            &format!("/app/inbox/{conversation}/attach"),
+        )
+        .multipart(form);
+    let reply = owner.browser.send(request).await;
+    assert_eq!(reply.status.as_u16(), 303, "{}", reply.text);
+    assert_eq!(reply.header("location"), Some(back.as_str()));
+    let sent = crate::jobs::eventually("the file sent", Duration::from_secs(20), || async {
+        messages(api, &conversation)
+            .await
+            .into_iter()
+            .find(|m| m["kind"] == "image" && m["status"] == "sent")
+    })
+    .await;
+    assert_eq!(sent["text"], "The blue one");
+    assert!(sent["content"]["file_id"].is_string());
+    let upload = meta
+        .calls()
+        .into_iter()
+        .find(|c| c.path.ends_with("/media"))
+        .expect("an upload");
+    assert_eq!(upload.path, "106540352242922/media");
+    let send = meta.sends().pop().unwrap();
+    assert_eq!(send.body["type"], "image");
+    assert_eq!(
+        send.body["image"],
+        serde_json::json!({ "id": "FAKEMEDIA000001", "caption": "The blue one" })
+    );
+
+    // Both a stored file and a URL: refused by name, nothing stored.
+    let refused = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            serde_json::json!({ "media": { "type": "image", "file_id": "file_x", "url": "https://example.com/a.png" } }),
+        )
+        .await;
+    refused.err(422, "validation_failed");
+}
+with_meta!(an_agent_sends_a_file_through_whatsapps_media_api);
