@@ -170,6 +170,7 @@ pub async fn erase_in(
     let now = now_ms();
     let addresses = super::scrub::addresses(tx, ws, id).await?;
     merge::forget(tx, ws, id).await?;
+    crate::inbox::erase::contact(tx, ws, id).await?;
     if mode == "anonymise" {
         for table in [
             "contact_emails",

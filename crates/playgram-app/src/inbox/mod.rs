@@ -16,6 +16,7 @@ pub mod assign;
 pub mod canned;
 pub mod channels;
 pub mod conversations;
+pub mod erase;
 pub mod events;
 pub mod hooks;
 pub mod ingest;

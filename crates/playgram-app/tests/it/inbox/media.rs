@@ -145,3 +145,60 @@ async fn an_agent_sends_a_file_through_whatsapps_media_api(app: TestApp, meta: F
     refused.err(422, "validation_failed");
 }
 with_meta!(an_agent_sends_a_file_through_whatsapps_media_api);
+
+async fn erasing_a_contact_erases_their_conversations(app: TestApp, meta: FakeMeta) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    meta.add_media("1003383421387256", b"\xff\xd8\xff\xe0jpeg", "image/jpeg");
+    let channel = meta_channel(api, "whatsapp").await;
+    let id = channel["id"].as_str().unwrap();
+    deliver_parsed(
+        &app,
+        "whatsapp",
+        id,
+        &fixture("whatsapp/webhooks/inbound_image.json"),
+    )
+    .await;
+    let (conversation, _) = only_thread(api).await;
+    let conversation_id = conversation["id"].as_str().unwrap().to_owned();
+    let stored = crate::jobs::eventually("the image copied", Duration::from_secs(20), || async {
+        messages(api, &conversation_id)
+            .await
+            .into_iter()
+            .find(|m| m["content"]["file_id"].is_string())
+    })
+    .await;
+    let file = stored["content"]["file_id"].as_str().unwrap().to_owned();
+    let contact = conversation["contact_id"].as_str().unwrap();
+    let before = app
+        .fetch_i64("SELECT COUNT(*) FROM inbound_payloads", &[])
+        .await;
+    assert_eq!(before, 1);
+
+    api.post(
+        &format!("/api/v1/contacts/{contact}/erase"),
+        serde_json::json!({}),
+    )
+    .await
+    .ok();
+    assert!(super::conversations(api).await.is_empty());
+    api.get(&format!("/api/v1/conversations/{conversation_id}"))
+        .await
+        .err(404, "not_found");
+    assert_eq!(
+        api.get(&format!("/app/inbox/files/{file}"))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    for table in ["inbound_payloads", "messages", "stored_files"] {
+        let left = app
+            .fetch_i64(&format!("SELECT COUNT(*) FROM {table}"), &[])
+            .await;
+        assert_eq!(left, 0, "{table} still holds the erased contact's data");
+    }
+    let events = api.get("/api/v1/events?type=message.received").await.ok();
+    assert!(!events.to_string().contains("16505551234"), "{events}");
+}
+with_meta!(erasing_a_contact_erases_their_conversations);
