@@ -86,6 +86,34 @@ pub async fn set_agent(
     Ok(n == 1)
 }
 
+/// A member who left: their open conversations become unassigned (each with an activity line
+/// and an event), then automatic assignment hands them on.
+pub async fn release(tx: &mut Tx, ws: &WorkspaceId, user: &UserId) -> sqlx::Result<()> {
+    let now = playgram_core::time::now_ms();
+    let held: Vec<(ConversationId, String)> = on_tx!(tx, conn => sqlx::query_as(
+        "UPDATE conversations SET assignee_id = NULL, updated_at = $1 \
+         WHERE workspace_id = $2 AND assignee_id = $3 RETURNING id, channel_id")
+        .bind(now).bind(ws).bind(user).fetch_all(conn).await)?;
+    if held.is_empty() {
+        return Ok(());
+    }
+    let mut notes = Vec::with_capacity(held.len());
+    for (conversation, channel) in &held {
+        let changes = BTreeMap::from([("assignee_id", serde_json::Value::Null)]);
+        events::conversation_updated(tx, ws, conversation, changes).await?;
+        notes.push(activity(
+            ws,
+            conversation,
+            channel,
+            "Unassigned: the member left the workspace".into(),
+            None,
+            now,
+        ));
+    }
+    conversations::insert_messages(tx, &notes).await?;
+    assign_waiting(tx, ws, now).await.map(drop)
+}
+
 /// Gives waiting conversations to available members with room, round-robin; returns the
 /// assignments made. Does nothing when automatic assignment is off.
 pub async fn assign_waiting(

@@ -67,14 +67,33 @@ async fn run(db: Db, mut receiver: mpsc::UnboundedReceiver<Entry>) {
         }
         last = batch.len().clamp(1, BATCH);
         let (payloads, waiting): (Vec<Inbound>, Vec<_>) = batch.drain(..).unzip();
-        let result = commit(&db, &payloads).await.map_err(|error| {
-            tracing::warn!(%error, payloads = payloads.len(), "storing inbound webhooks failed");
-            format!("storing the webhook: {error}")
-        });
-        for done in waiting {
-            let _ = done.send(result.clone());
+        match commit(&db, &payloads).await {
+            Ok(()) => {
+                for done in waiting {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            // One bad payload (its channel deleted a moment ago) must not fail the others:
+            // store them one by one, each answered by its own outcome.
+            Err(error) if payloads.len() > 1 => {
+                tracing::info!(%error, payloads = payloads.len(), "a batch of inbound webhooks failed; storing them one by one");
+                for (payload, done) in payloads.into_iter().zip(waiting) {
+                    let result = commit(&db, std::slice::from_ref(&payload)).await;
+                    let _ = done.send(result.map_err(failed));
+                }
+            }
+            Err(error) => {
+                for done in waiting {
+                    let _ = done.send(Err(failed(&error)));
+                }
+            }
         }
     }
+}
+
+fn failed(error: impl std::fmt::Display) -> String {
+    tracing::warn!(%error, "storing an inbound webhook failed");
+    format!("storing the webhook: {error}")
 }
 
 async fn commit(db: &Db, payloads: &[Inbound]) -> sqlx::Result<()> {

@@ -176,7 +176,8 @@ pub async fn remove_member(
         .bind(user_id)
         .execute(conn)
         .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    // Their conversations go back to the queue (and to someone available, when automatic).
+    crate::inbox::assign::release(tx, workspace_id, user_id).await
 }
 
 pub struct NewInvite<'a> {

@@ -215,3 +215,30 @@ async fn outside_the_window_the_composer_offers_templates(app: TestApp, meta: Fa
     assert_eq!(sent["text"], "Hi Sheena, your order #42 shipped.");
 }
 with_meta!(outside_the_window_the_composer_offers_templates);
+
+async fn a_member_who_leaves_gives_their_conversations_back(app: TestApp, _meta: FakeMeta) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    let (_, conversation) = fresh_whatsapp(&app, api).await;
+    let agent = app.join_as(&owner, "agent@example.com", "agent").await;
+    api.patch(
+        &format!("/api/v1/conversations/{conversation}"),
+        json!({ "assignee_id": agent.id }),
+    )
+    .await
+    .ok();
+    let gone = api.delete(&format!("/api/v1/members/{}", agent.id)).await;
+    assert!(gone.status.is_success(), "{}", gone.text);
+    let now = api
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .ok();
+    assert_eq!(now["assignee_id"], serde_json::Value::Null);
+    let thread = messages(api, &conversation).await;
+    assert!(
+        thread
+            .iter()
+            .any(|m| m["text"] == "Unassigned: the member left the workspace")
+    );
+}
+with_meta!(a_member_who_leaves_gives_their_conversations_back);
