@@ -138,31 +138,31 @@ pub fn chat_routes() -> Router<AppState> {
     let preflight = || async {};
     let chat = Router::new()
         .route(
-            "/chat/{id}/config",
+            "/chat/{channel_id}/config",
             get(api::chat_config).options(preflight),
         )
         .route(
-            "/chat/{id}/messages",
+            "/chat/{channel_id}/messages",
             get(api::list_chat_messages)
                 .post(api::send_chat_message)
                 .options(preflight),
         )
         .route(
-            "/chat/{id}/uploads",
+            "/chat/{channel_id}/uploads",
             post(api::upload_chat_file).options(preflight).layer(
                 axum::extract::DefaultBodyLimit::max(website::UPLOAD_LIMIT + 1024),
             ),
         )
         .route(
-            "/chat/{id}/files/{file}",
+            "/chat/{channel_id}/files/{file_id}",
             get(api::get_chat_file).options(preflight),
         )
         .route(
-            "/chat/{id}/offline",
+            "/chat/{channel_id}/offline",
             post(api::send_offline_message).options(preflight),
         )
         .route(
-            "/chat/{id}/stream",
+            "/chat/{channel_id}/stream",
             get(api::chat_stream).options(preflight),
         )
         .layer(axum::middleware::from_fn(api::cors));

@@ -8,6 +8,7 @@
 //! A test reads `router.rs` (and the request-bin routes it merges) and fails when a route has no
 //! entry or an entry has no route, so the two cannot drift apart.
 
+mod chat;
 mod contact_filter_schemas;
 mod contact_guide;
 mod contact_schemas;
@@ -67,6 +68,7 @@ pub fn document() -> Value {
             { "name": "contact-exports", "description": contact_transfers::exports_tag() },
             { "name": "channels", "description": inbox::CHANNELS_TAG },
             { "name": "conversations", "description": inbox::CONVERSATIONS_TAG },
+            { "name": "website chat", "description": chat::TAG },
         ],
         "paths": paths::all(),
         "components": {
@@ -152,6 +154,7 @@ mod tests {
         let inbox = include_str!("../inbox/routes.rs");
         out.extend(routes_in(section(inbox, "fn api_routes()", "\n}")));
         out.extend(routes_in(section(inbox, "fn hook_routes()", "\n}")));
+        out.extend(routes_in(section(inbox, "fn chat_routes()", "\n}")));
         for (method, path) in routes_in(section(bins, "fn capture_routes()", "\n}")) {
             let path = path
                 .trim_end_matches("/{*rest}")

@@ -282,6 +282,7 @@ pub fn all() -> Map<String, Value> {
     ops.extend(super::contacts::operations());
     ops.extend(super::contact_transfers::operations());
     ops.extend(super::inbox::operations());
+    ops.extend(super::chat::operations());
     let mut paths = Map::new();
     for (method, path, op) in ops {
         let mut value = op.value;

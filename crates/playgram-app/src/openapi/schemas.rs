@@ -424,6 +424,7 @@ pub fn all() -> Map<String, Value> {
         .chain(super::webhook_schemas::schemas())
         .chain(super::contact_schemas::schemas())
         .chain(super::inbox_schemas::schemas())
+        .chain(super::chat::schemas())
         .chain(super::contact_filter_schemas::schemas())
         .chain(super::contact_transfers::schemas())
         .map(|(name, schema)| (name.to_owned(), schema))

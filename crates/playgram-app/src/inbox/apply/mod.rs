@@ -190,6 +190,18 @@ impl Batch {
                     at,
                 } => {
                     self.flush_messages(tx).await?;
+                    // A read receipt from someone we never talked to names no conversation:
+                    // it makes no contact.
+                    let known = crate::contacts::store::by_identity(
+                        &mut playgram_core::Conn::Tx(tx),
+                        &self.workspace_id,
+                        channel.kind().identity(),
+                        &customer.id,
+                    )
+                    .await?;
+                    if known.is_none() {
+                        continue;
+                    }
                     let contact = self.contact(tx, channel, &customer, at).await?;
                     let key = (channel.id.to_string(), contact.clone());
                     let conversation = match self.by_contact.get(&key) {
