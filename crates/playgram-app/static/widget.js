@@ -35,6 +35,11 @@
     return fetch(base + path, { method: method, headers: headers, body: body, credentials: 'include' })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (j) {
+          if (r.status === 401 && token) {
+            // A token this chat no longer accepts: forget it; the next message starts afresh.
+            token = null;
+            try { localStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+          }
           if (!r.ok) throw new Error((j.error && j.error.message) || ('HTTP ' + r.status));
           return j.data;
         });

@@ -43,6 +43,9 @@ pub async fn around(State(state): State<AppState>, mut req: Request, next: Next)
                     .config
                     .contacts_import_max_bytes
                     .max(state.config.max_body_bytes)
+            } else if crate::inbox::website::is_upload(&method, &path) {
+                // The chat's and the composer's files (their routes hold them to 10 MB).
+                (crate::inbox::website::UPLOAD_LIMIT + 64 * 1024).max(state.config.max_body_bytes)
             } else {
                 state.config.max_body_bytes
             };
@@ -127,10 +130,13 @@ fn secure_headers(headers: &mut HeaderMap, path: &str, https: bool) {
     } else {
         CSP
     };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A response that set a stricter policy of its own (a stored file) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -93,6 +93,11 @@ impl Job for ApiDeliverJob {
         let Some((workspace, customer, contact)) = found else {
             return Ok(());
         };
+        // Stored as `{channel_id}:{the integration's id}`; the integration knows the latter.
+        let customer = customer
+            .split_once(':')
+            .map(|(_, id)| id.to_owned())
+            .unwrap_or(customer);
         let ws = playgram_core::ids::WorkspaceId::parse(&workspace).unwrap_or_default();
         let Some(channel) =
             channels::get(&mut Conn::Tx(&mut tx), &ws, message.channel_id.as_str()).await?
@@ -166,13 +171,7 @@ impl Job for ApiDeliverJob {
             }
             Ok(response) => {
                 let status = response.status();
-                let text: String = response
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .chars()
-                    .take(200)
-                    .collect();
+                let text = start_of(response).await;
                 let reason = format!("The endpoint answered {status}: {}", text.trim());
                 let transient =
                     status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
@@ -197,4 +196,16 @@ impl Job for ApiDeliverJob {
             }
         }
     }
+}
+
+/// The first 200 characters of an answer, reading at most 4 KB of it.
+async fn start_of(mut response: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < 4096 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&bytes).chars().take(200).collect()
 }

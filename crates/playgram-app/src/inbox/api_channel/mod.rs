@@ -4,8 +4,9 @@
 //! - **Inbound:** `POST /api/v1/channels/{id}/messages` with `{message_id, customer: {id, name,
 //!   email, phone}, text}` (scope `inbox:write`). `message_id` is the integration's own id: the
 //!   same id again is the same message (200, stored once; a new one is 201). The customer becomes
-//!   a contact (identity `website` with the integration's id for them, plus the email and phone
-//!   when no other contact has them) and the message enters the inbox like any other.
+//!   a contact (identity `website` with `{channel_id}:{the integration's id}`, so two integrations'
+//!   customer "42" stay two people; plus the email and phone when no other contact has them) and
+//!   the message enters the inbox like any other.
 //! - **Outbound:** an agent's reply is queued and delivered by a job ([`deliver`]) to the
 //!   channel's `outbound_url` as a Standard Webhooks request signed with the channel's
 //!   `signing_secret` (`webhook-id` is the message id, so a receiver can drop a retried
@@ -147,7 +148,8 @@ pub async fn receive_api_message(
     }
     let inbound = Inbound {
         customer: Person {
-            id: input.customer.id.trim().to_owned(),
+            // The channel's own namespace: customer "42" of two integrations is two people.
+            id: format!("{}:{}", channel.id, input.customer.id.trim()),
             name: input.customer.name.clone().filter(|n| !n.trim().is_empty()),
             username: None,
         },

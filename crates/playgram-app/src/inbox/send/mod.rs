@@ -111,6 +111,23 @@ impl OutboundIn {
         if text.chars().count() > 4096 {
             errors.insert("text", "Keep a message to 4,096 characters.".into());
         }
+        // What the website chat and the API channel can carry: they have no buttons, and take
+        // files only from Playgram's storage (the website chat) or not at all (the API channel).
+        let by_url = self.media.as_ref().is_some_and(|m| m.file_id.is_none());
+        match channel {
+            Kind::Website if self.buttons.is_some() || by_url || self.template.is_some() => {
+                errors.insert(
+                    "text",
+                    "The website chat takes text, or a file by media.file_id.".into(),
+                );
+            }
+            Kind::Api
+                if self.buttons.is_some() || self.media.is_some() || self.template.is_some() =>
+            {
+                errors.insert("text", "The API channel takes text only.".into());
+            }
+            _ => {}
+        }
         if self.human_agent && !matches!(channel, Kind::Instagram | Kind::Messenger) {
             errors.insert(
                 "human_agent",

@@ -24,6 +24,8 @@ pub struct Chat {
     pub channel: ChannelRow,
     pub settings: Settings,
     secret: String,
+    /// The request may use the visitor cookie: its origin is one the channel names, or it has none.
+    cookie_ok: bool,
 }
 
 impl Chat {
@@ -43,21 +45,37 @@ impl Chat {
                 "This site may not use this chat: add it to the channel's allowed_origins.",
             ));
         }
+        // Without its secret a channel could only sign with an empty key: anyone could forge.
         let secret = channel
             .secrets(&state.sealer)
             .signing_secret
-            .unwrap_or_default();
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                AppError::client(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "chat_unavailable",
+                    "This chat cannot sign visitors in right now; its channel needs a new secret.",
+                )
+            })?;
+        let cookie_ok = match origin {
+            None => true,
+            Some(origin) => settings
+                .allowed_origins
+                .iter()
+                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin)),
+        };
         Ok(Chat {
             channel,
             settings,
             secret,
+            cookie_ok,
         })
     }
 
     /// The visitor the request names, if its token is valid; a token that does not verify is
     /// refused rather than silently replaced.
     pub fn visitor(&self, headers: &HeaderMap, query: Option<&str>) -> Result<Option<String>> {
-        match token_of(headers, query) {
+        match token_of(headers, query, self.cookie_ok) {
             None => Ok(None),
             Some(t) => verify(&self.secret, &self.channel.id, &t)
                 .map(Some)

@@ -86,6 +86,13 @@ impl ChatLimits {
     }
 }
 
+/// The requests that carry a file: a visitor's upload and an agent's attachment.
+pub fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && ((path.starts_with("/chat/") && path.ends_with("/uploads"))
+            || (path.starts_with("/app/inbox/") && path.ends_with("/attach")))
+}
+
 /// A new visitor id.
 pub fn new_visitor() -> String {
     let bytes: [u8; 12] = playgram_core::crypto::random_bytes();
@@ -121,13 +128,18 @@ pub fn verify(secret: &str, channel: &ChannelId, token: &str) -> Option<String> 
 }
 
 /// The token a request carries: the header, the `token` query parameter (EventSource and links
-/// cannot send headers), or the cookie.
-pub fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+/// cannot send headers), or — only for a page the channel names in `allowed_origins`, or a
+/// request with no `Origin` at all — the cookie. (Browsers send the cookie to any site that calls
+/// the chat; trusting it from any origin would let another site read a visitor's thread.)
+pub fn token_of(headers: &HeaderMap, query: Option<&str>, cookie_ok: bool) -> Option<String> {
     if let Some(value) = headers.get(VISITOR_HEADER).and_then(|v| v.to_str().ok()) {
         return Some(value.to_owned());
     }
     if let Some(token) = query.filter(|t| !t.is_empty()) {
         return Some(token.to_owned());
+    }
+    if !cookie_ok {
+        return None;
     }
     headers
         .get_all(header::COOKIE)

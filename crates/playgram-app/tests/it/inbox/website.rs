@@ -385,3 +385,63 @@ async fn files_the_offline_form_and_the_rate_limit(app: TestApp) {
     assert!(limited.header("retry-after").is_some());
 }
 both!(files_the_offline_form_and_the_rate_limit);
+
+async fn the_cookie_counts_only_for_the_channels_sites_and_big_files_fit(app: TestApp) {
+    let owner = app.owner().await;
+    let api = &owner.browser;
+    // A channel that names no site: any page may chat, but only with the token it was given.
+    let open = api
+        .post("/api/v1/channels", json!({ "kind": "website" }))
+        .await
+        .ok_with(201);
+    let channel = open["id"].as_str().unwrap();
+    let visitor = app.bare();
+    let first = say(&visitor, channel, None, "c1", "My order number is 1234").await;
+    let token = first["token"].as_str().unwrap();
+    let cookie = format!("pg_chat={token}");
+    let read = |origin: Option<&'static str>| {
+        let mut request = visitor
+            .request(Method::GET, &format!("/chat/{channel}/messages"))
+            .header("cookie", cookie.clone());
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        visitor.send(request)
+    };
+    // Another site's page, riding on the visitor's cookie, reads nothing.
+    let stolen = read(Some("https://evil.example")).await.ok();
+    assert_eq!(stolen["messages"], json!([]));
+    // Without an Origin (the chat's own pages, a script) the cookie is the visitor.
+    let own = read(None).await.ok();
+    assert_eq!(own["messages"].as_array().unwrap().len(), 1);
+
+    // Files up to 10 MB pass the server's general body limit.
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.resize(3 * 1024 * 1024, 0);
+    let upload = visitor
+        .send(
+            visitor
+                .request(
+                    Method::POST,
+                    &format!("/chat/{channel}/uploads?name=big.png&client_id=b1"),
+                )
+                .header("x-playgram-visitor", token)
+                .body(big),
+        )
+        .await;
+    assert_eq!(upload.status.as_u16(), 201, "{}", upload.text);
+
+    // The website chat has no buttons; nothing is stored for a refused reply.
+    let conversation = conversations(api).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.post(
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        json!({ "text": "Pick one", "buttons": [{ "id": "a", "title": "A" }] }),
+    )
+    .await
+    .err(422, "validation_failed");
+    assert_eq!(messages(api, &conversation).await.len(), 2);
+}
+both!(the_cookie_counts_only_for_the_channels_sites_and_big_files_fit);
