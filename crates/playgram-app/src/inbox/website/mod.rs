@@ -7,7 +7,9 @@
 //!   channel's secret: `v_….<HMAC>`. It is set as a cookie for the chat URLs (`HttpOnly`,
 //!   `SameSite=None; Secure` behind https) and also answered to the script, which keeps it in the
 //!   site's `localStorage` and sends it as `X-Playgram-Visitor` — browsers that block third-party
-//!   cookies still work. A token with a wrong signature is refused (401 `invalid_visitor`).
+//!   cookies still work. The cookie counts only for pages of the channel's `allowed_origins` (or
+//!   requests without an `Origin`): any other site calling the chat would carry it too. A token
+//!   with a wrong signature is refused (401 `invalid_visitor`); the widget then starts afresh.
 //!   The visitor becomes a contact with a `website` identity; a contact is only made when the
 //!   visitor writes, never for merely opening a page.
 //! - **Origins:** a channel with `allowed_origins` answers only pages of those sites (a browser's
