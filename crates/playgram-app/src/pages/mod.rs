@@ -1,7 +1,7 @@
 //! The dashboard's shared pieces: the signed-in page chrome (header, navigation, workspace
 //! switcher), form state with per-field errors, the HTML error and 404 pages, the static assets,
 //! the overview and the roadmap's placeholder sections. Each domain's own pages live in its
-//! `views.rs`; every URL is registered in `router.rs`.
+//! `views.rs`; their URLs are in `routes.rs`, merged by `router.rs`.
 
 pub mod assets;
 pub mod chrome;
@@ -10,6 +10,7 @@ pub mod form;
 pub mod home;
 pub mod nav;
 pub mod roadmap;
+pub mod routes;
 
 pub use chrome::Chrome;
 pub use error::PageError;

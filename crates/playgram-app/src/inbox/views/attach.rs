@@ -40,9 +40,7 @@ pub async fn attach(
         match field.name().unwrap_or_default() {
             "back" => {
                 let to = field.text().await.unwrap_or_default();
-                if to.starts_with("/app/inbox") && !to.starts_with("/app/inbox/") {
-                    back = to;
-                }
+                back = super::forms::back_to(Some(&to), back);
             }
             "caption" => caption = field.text().await.unwrap_or_default(),
             "file" => {
@@ -113,12 +111,7 @@ pub async fn attach(
     match send::send(&state, principal, &id, &input).await {
         Ok(_) => Ok(crate::pages::see_other(&back)),
         Err(AppError::Client(c)) if c.status != axum::http::StatusCode::NOT_FOUND => {
-            let mut text = c.message.clone();
-            if let Some(fields) = c.details.as_ref().and_then(|d| d["fields"].as_object()) {
-                for message in fields.values().filter_map(|v| v.as_str()) {
-                    text = format!("{text} {message}");
-                }
-            }
+            let text = super::forms::refusal(&c);
             chrome
                 .show_once(&state, NOTICE_KIND, &refuse(&text), &back)
                 .await

@@ -23,12 +23,28 @@ fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Where to return: the page the form was on (an inbox URL), or the thread.
-fn back(pairs: &Pairs, id: &str) -> String {
-    match field(pairs, "back") {
+/// Where to return: the inbox page the form was on (never another page), else `otherwise`.
+pub(super) fn back_to(given: Option<&str>, otherwise: String) -> String {
+    match given {
         Some(to) if to.starts_with("/app/inbox") && !to.starts_with("/app/inbox/") => to.to_owned(),
-        _ => format!("/app/inbox?c={id}"),
+        _ => otherwise,
     }
+}
+
+fn back(pairs: &Pairs, id: &str) -> String {
+    back_to(field(pairs, "back"), format!("/app/inbox?c={id}"))
+}
+
+/// A refusal as one sentence for the page: the message, then each field's.
+pub(super) fn refusal(c: &crate::http::error::ClientError) -> String {
+    let mut text = c.message.clone();
+    if let Some(fields) = c.details.as_ref().and_then(|d| d["fields"].as_object()) {
+        for message in fields.values().filter_map(|v| v.as_str()) {
+            text.push(' ');
+            text.push_str(message);
+        }
+    }
+    text
 }
 
 async fn tell(chrome: &Chrome, state: &AppState, ok: bool, text: String, to: &str) -> PageResult {
@@ -49,14 +65,7 @@ async fn outcome(
         Err(AppError::Client(c))
             if !matches!(c.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) =>
         {
-            let mut text = c.message.clone();
-            if let Some(fields) = c.details.as_ref().and_then(|d| d["fields"].as_object()) {
-                for message in fields.values().filter_map(|v| v.as_str()) {
-                    text.push(' ');
-                    text.push_str(message);
-                }
-            }
-            tell(chrome, state, false, text, to).await
+            tell(chrome, state, false, refusal(&c), to).await
         }
         Err(error) => Err(error.into()),
     }
@@ -188,10 +197,7 @@ pub async fn availability(
 ) -> PageResult {
     let principal = chrome.principal()?;
     principal.require(crate::auth::Capability::ReplyInbox)?;
-    let to = match field(&pairs, "back") {
-        Some(to) if to.starts_with("/app/inbox") && !to.starts_with("/app/inbox/") => to.to_owned(),
-        _ => "/app/inbox".to_owned(),
-    };
+    let to = back_to(field(&pairs, "back"), "/app/inbox".to_owned());
     let available = field(&pairs, "available") == Some("1");
     let crate::auth::Actor::User(me) = &principal.actor else {
         return Err(AppError::not_found().into());
